@@ -1,0 +1,16 @@
+//! Hikae core: records made during an outage, kept on the ward PC, printed on paper.
+//!
+//! No Tauri, no network, no UI text beyond what is printed on records. See ARCHITECTURE.md.
+
+pub mod app;
+pub mod demo;
+pub mod doc;
+pub mod error;
+pub mod form;
+pub mod pack;
+pub mod pdf;
+pub mod record;
+pub mod render;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,479 @@
+//! `hikae`: the headless command line for administrators and scripts.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+use hikae::app::{default_data_dir, Hikae};
+use hikae::form::Values;
+use hikae::record::{jst, Patient, Record, Status};
+use hikae::store::Query;
+use hikae::Error;
+
+const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized)";
+
+#[derive(Parser)]
+#[command(name = "hikae", version, about = "Hikae (控え): offline downtime records for hospital wards", after_help = EXIT_CODES)]
+struct Cli {
+    /// Data folder (default: the per-user data directory)
+    #[arg(long, global = true, env = "HIKAE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the record templates of the installed pack
+    Templates,
+    /// Start a new draft record; prints its id
+    New(NewArgs),
+    /// Change fields of a draft: FIELD=VALUE ... (tables take JSON), or --from FILE.json
+    Set(SetArgs),
+    /// Show a record's details and values
+    Show {
+        record: String,
+        /// Print the record as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a record against its form and list what must be fixed before finalizing
+    Validate { record: String },
+    /// Finalize a draft (it becomes read-only)
+    Finalize {
+        record: String,
+        /// The person responsible for the content (最終確認者)
+        #[arg(long)]
+        reviewer: String,
+    },
+    /// Start a correction of a finalized record: a new draft version linked to it
+    Correct {
+        record: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, env = "HIKAE_USER")]
+        author: String,
+    },
+    /// Render a record to PDF, HTML or plain text
+    Render(RenderArgs),
+    /// List records, newest first
+    List(Filter),
+    /// Search records by free text (any length, Japanese included)
+    Search {
+        /// Words that must all appear
+        #[arg(required = true)]
+        query: Vec<String>,
+        #[command(flatten)]
+        filter: Filter,
+    },
+    /// Create fictional demo records and write their PDFs to a folder
+    Demo {
+        /// Output folder (default: DATA_DIR/demo-pdf)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// Template id (see `hikae templates`)
+    template: String,
+    #[arg(long)]
+    patient_id: String,
+    #[arg(long)]
+    patient_name: String,
+    #[arg(long, env = "HIKAE_USER")]
+    author: String,
+    /// Initial values from a JSON object file
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
+    /// FIELD=VALUE pairs
+    values: Vec<String>,
+}
+
+#[derive(Args)]
+struct SetArgs {
+    record: String,
+    /// Values from a JSON object file
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
+    /// FIELD=VALUE pairs
+    values: Vec<String>,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct Format {
+    /// Write an A4 PDF
+    #[arg(long, value_name = "OUT.pdf")]
+    pdf: Option<PathBuf>,
+    /// Write a standalone HTML page ("-" for stdout)
+    #[arg(long, value_name = "OUT.html")]
+    html: Option<PathBuf>,
+    /// Write plain text for the EHR ("-" for stdout)
+    #[arg(long, value_name = "OUT.txt")]
+    text: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    record: String,
+    #[command(flatten)]
+    format: Format,
+}
+
+#[derive(Args, Default)]
+struct Filter {
+    /// draft or finalized
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    template: Option<String>,
+    /// Patient ID, or part of the name
+    #[arg(long)]
+    patient: Option<String>,
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hikae: {e}");
+            let code = match e.downcast_ref::<Error>() {
+                Some(Error::Invalid(_)) => 3,
+                Some(Error::RecordNotFound(_) | Error::TemplateNotFound(_)) => 4,
+                Some(Error::Database { .. } | Error::SchemaTooNew { .. }) => 5,
+                Some(Error::Finalized(_) | Error::BadState { .. }) => 6,
+                _ => 1,
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn open(data_dir: Option<PathBuf>) -> anyhow::Result<Hikae> {
+    let dir = match data_dir {
+        Some(d) => d,
+        None => default_data_dir()?,
+    };
+    Ok(Hikae::open(&dir)?)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut app = open(cli.data_dir)?;
+    match cli.command {
+        Command::Templates => {
+            for t in &app.pack().templates {
+                println!(
+                    "{:<22} {} / {}  (v{})",
+                    t.form.id, t.form.title.ja, t.form.title.en, t.form.version
+                );
+                println!("{:<22} 用途: {}", "", t.scope.approved_uses.join("、"));
+            }
+            let m = &app.pack().manifest;
+            println!("\npack: {} {} ({})", m.id, m.version, m.name.ja);
+        }
+        Command::New(a) => {
+            let t = app.template(&a.template)?;
+            let mut values = match &a.from {
+                Some(f) => read_json_object(f)?,
+                None => Values::new(),
+            };
+            parse_pairs(&t.form, &a.values, &mut values)?;
+            let rec = app.new_record(
+                &a.template,
+                Patient {
+                    id: a.patient_id,
+                    name: a.patient_name,
+                },
+                &a.author,
+                values,
+            )?;
+            println!("{}", rec.id);
+            report_remaining(&app.validate(&rec.id)?);
+        }
+        Command::Set(a) => {
+            let rec = app.get(&a.record)?;
+            let form = &app.template_of(&rec)?.form;
+            let mut patch = match &a.from {
+                Some(f) => read_json_object(f)?,
+                None => Values::new(),
+            };
+            parse_pairs(form, &a.values, &mut patch)?;
+            if patch.is_empty() {
+                anyhow::bail!("nothing to set: give FIELD=VALUE pairs or --from FILE.json");
+            }
+            let (saved, remaining) = app.update(&rec.id, patch)?;
+            println!(
+                "saved {} (revision {}) at {}",
+                short(&saved.id),
+                saved.revision,
+                jst(saved.updated_at)
+            );
+            report_remaining(&remaining);
+        }
+        Command::Show { record, json } => {
+            let rec = app.get(&record)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rec)?);
+            } else {
+                print_record(&app, &rec)?;
+            }
+        }
+        Command::Validate { record } => {
+            let problems = app.validate(&record)?;
+            if problems.is_empty() {
+                println!("ok: ready to finalize");
+            } else {
+                return Err(Error::Invalid(problems).into());
+            }
+        }
+        Command::Finalize { record, reviewer } => {
+            let rec = app.finalize(&record, &reviewer)?;
+            println!(
+                "finalized {} at {} (final reviewer: {reviewer})",
+                rec.id,
+                rec.finalized_at.map(jst).unwrap_or_default()
+            );
+        }
+        Command::Correct {
+            record,
+            reason,
+            author,
+        } => {
+            let rec = app.correct(&record, &reason, &author)?;
+            println!("{}", rec.id);
+            eprintln!(
+                "correction draft (version {}) of {}; edit it with `hikae set`, then finalize",
+                rec.version,
+                rec.supersedes.as_deref().unwrap_or("")
+            );
+        }
+        Command::Render(a) => {
+            let f = a.format;
+            if let Some(out) = f.pdf {
+                let pdf = app.pdf(&a.record)?;
+                write_file(&out, &pdf.bytes)?;
+                if !pdf.substituted.is_empty() {
+                    let chars: String = pdf
+                        .substituted
+                        .iter()
+                        .map(|c| format!("{c} (U+{:04X}) ", *c as u32))
+                        .collect();
+                    eprintln!("hikae: warning: the font has no glyph for {chars}— printed as 〓; check the paper copy");
+                }
+                eprintln!(
+                    "wrote {} ({} pages, {} bytes)",
+                    out.display(),
+                    pdf.pages,
+                    pdf.bytes.len()
+                );
+            } else if let Some(out) = f.html {
+                write_out(&out, app.html(&a.record)?.as_bytes())?;
+            } else if let Some(out) = f.text {
+                write_out(&out, app.text(&a.record)?.as_bytes())?;
+            }
+        }
+        Command::List(filter) => print_list(&app.search(&query(None, &filter)?)?),
+        Command::Search {
+            query: words,
+            filter,
+        } => print_list(&app.search(&query(Some(words.join(" ")), &filter)?)?),
+        Command::Demo { out } => {
+            let out = out.unwrap_or_else(|| app.data_dir().join("demo-pdf"));
+            let made = hikae::demo::run(&mut app, &out)?;
+            for d in &made {
+                let t = app.template_of(&d.record)?;
+                println!(
+                    "{}  {}  {} {}  {}  ({} pages)",
+                    short(&d.record.id),
+                    t.form.title.ja,
+                    d.record.patient.id,
+                    d.record.patient.name,
+                    d.record.status.label_ja(),
+                    d.pages
+                );
+            }
+            println!("\nPDFs written to {}", out.display());
+            println!("data folder: {}", app.data_dir().display());
+        }
+    }
+    Ok(())
+}
+
+fn query(text: Option<String>, f: &Filter) -> anyhow::Result<Query> {
+    let status = match f.status.as_deref() {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            Error::Input(format!("--status must be draft or finalized, not '{s}'"))
+        })?),
+    };
+    Ok(Query {
+        text,
+        patient: f.patient.clone(),
+        template: f.template.clone(),
+        status,
+        limit: Some(f.limit),
+    })
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+fn print_list(records: &[Record]) {
+    if records.is_empty() {
+        println!("(no records)");
+        return;
+    }
+    for r in records {
+        println!(
+            "{}  {:<16}  {:<20}  {:<14} {:<10}  v{}  {}",
+            short(&r.id),
+            r.status.label_ja(),
+            r.provenance.template_id,
+            r.patient.id,
+            r.patient.name,
+            r.version,
+            jst(r.updated_at)
+        );
+    }
+}
+
+fn print_record(app: &Hikae, r: &Record) -> anyhow::Result<()> {
+    let t = app.template_of(r)?;
+    println!("{}  {}", t.form.title.ja, r.status.label_ja());
+    println!(
+        "id:        {} (version {}, revision {})",
+        r.id, r.version, r.revision
+    );
+    println!("patient:   {} {}", r.patient.id, r.patient.name);
+    println!("author:    {}", r.author);
+    if let Some(rv) = &r.final_reviewer {
+        println!("reviewer:  {rv}");
+    }
+    println!(
+        "created:   {}   updated: {}",
+        jst(r.created_at),
+        jst(r.updated_at)
+    );
+    if let Some(reason) = &r.correction_reason {
+        println!(
+            "corrects:  {} — {reason}",
+            r.supersedes.as_deref().unwrap_or("")
+        );
+    }
+    if let Some(newer) = app.store.superseded_by(&r.id)? {
+        println!("superseded by: {newer}");
+    }
+    println!(
+        "template:  {} v{} ({} {}, #{})",
+        r.provenance.template_id,
+        r.provenance.template_version,
+        r.provenance.pack_id,
+        r.provenance.pack_version,
+        short(&r.provenance.template_hash)
+    );
+    println!();
+    for f in &t.form.fields {
+        let v = r.values.get(&f.id).cloned().unwrap_or(Value::Null);
+        let shown = match &v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        println!(
+            "{} {}{}: {}",
+            f.id,
+            f.label.ja,
+            if f.required { " (必須)" } else { "" },
+            shown
+        );
+    }
+    Ok(())
+}
+
+fn report_remaining(problems: &[hikae::form::FieldError]) {
+    if !problems.is_empty() {
+        eprintln!("still to do before finalizing ({}):", problems.len());
+        for p in problems {
+            eprintln!("  - {p}");
+        }
+    }
+}
+
+fn parse_pairs(
+    form: &hikae::form::FormDef,
+    pairs: &[String],
+    out: &mut Values,
+) -> anyhow::Result<()> {
+    let mut errors = Vec::new();
+    for pair in pairs {
+        let Some((k, v)) = pair.split_once('=') else {
+            anyhow::bail!("'{pair}' is not FIELD=VALUE");
+        };
+        match form.parse_input(k.trim(), v) {
+            Ok(value) => {
+                out.insert(k.trim().to_string(), value);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors).into())
+    }
+}
+
+fn read_json_object(path: &Path) -> anyhow::Result<Values> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Error::Input(format!(
+            "{}: expected a JSON object of field values",
+            path.display()
+        ))
+        .into()),
+        Err(e) => Err(Error::Input(format!(
+            "{}:{}:{}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+        .into()),
+    }
+}
+
+fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        std::io::stdout().write_all(bytes)?;
+        Ok(())
+    } else {
+        write_file(path, bytes)
+    }
+}
+
+/// Writes via a temporary file in the same folder, so a failed write never leaves half a file.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+    ));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })?;
+    Ok(())
+}

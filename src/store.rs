@@ -1,0 +1,543 @@
+//! The record store: one SQLite (SQLCipher-capable) file per ward PC.
+//!
+//! Owns the schema and its migrations, durability (WAL, `synchronous=FULL`, one transaction
+//! per save, so a crash loses at most the save that was never acknowledged), the rule that
+//! finalized records never change (enforced by triggers, not just by this code), and search.
+//! It knows nothing about forms or packs: callers validate before they save.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::form::{FormDef, Values};
+use crate::record::{new_id, Patient, Provenance, Record, Status};
+
+/// Schema history. Append only: a released migration is never edited.
+const MIGRATIONS: &[Migration] = &[Migration::Sql(V1_RECORDS), Migration::Rust(v2_search_index)];
+
+enum Migration {
+    Sql(&'static str),
+    Rust(fn(&rusqlite::Transaction) -> rusqlite::Result<()>),
+}
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const V1_RECORDS: &str = "
+CREATE TABLE records (
+    id                TEXT PRIMARY KEY,
+    series_id         TEXT NOT NULL,
+    version           INTEGER NOT NULL CHECK (version >= 1),
+    supersedes        TEXT REFERENCES records(id),
+    correction_reason TEXT,
+    patient_id        TEXT NOT NULL,
+    patient_name      TEXT NOT NULL,
+    pack_id           TEXT NOT NULL,
+    pack_version      TEXT NOT NULL,
+    template_id       TEXT NOT NULL,
+    template_version  TEXT NOT NULL,
+    template_hash     TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('draft', 'finalized')),
+    author            TEXT NOT NULL,
+    final_reviewer    TEXT,
+    values_json       TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    finalized_at      TEXT,
+    revision          INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (series_id, version)
+);
+CREATE INDEX records_patient ON records(patient_id);
+CREATE INDEX records_updated ON records(updated_at);
+CREATE TRIGGER records_finalized_no_update BEFORE UPDATE ON records WHEN OLD.status = 'finalized'
+BEGIN SELECT RAISE(ABORT, 'finalized records are immutable'); END;
+CREATE TRIGGER records_finalized_no_delete BEFORE DELETE ON records WHEN OLD.status = 'finalized'
+BEGIN SELECT RAISE(ABORT, 'finalized records are immutable'); END;
+";
+
+/// v2: full-text search (trigram tokenizer: works for Japanese without word splitting).
+fn v2_search_index(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch("CREATE VIRTUAL TABLE record_search USING fts5(body, tokenize = 'trigram');")?;
+    let rows: Vec<(i64, String, String, String)> = tx
+        .prepare("SELECT rowid, patient_id, patient_name, values_json FROM records")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (rowid, pid, name, json) in rows {
+        let values: Values = serde_json::from_str(&json).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO record_search(rowid, body) VALUES (?1, ?2)",
+            params![rowid, search_body(&pid, &name, &values)],
+        )?;
+    }
+    Ok(())
+}
+
+fn search_body(patient_id: &str, patient_name: &str, values: &Values) -> String {
+    format!(
+        "{patient_id}\n{patient_name}\n{}",
+        FormDef::search_text(values)
+    )
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What a new record starts with.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub patient: Patient,
+    pub provenance: Provenance,
+    pub author: String,
+    pub values: Values,
+}
+
+/// Search criteria; all given criteria must match.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Free text; whitespace-separated terms must all appear.
+    pub text: Option<String>,
+    /// Exact patient ID, or part of the name.
+    pub patient: Option<String>,
+    pub template: Option<String>,
+    pub status: Option<Status>,
+    pub limit: Option<usize>,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+const COLUMNS: &str = "id, series_id, version, supersedes, correction_reason, patient_id, patient_name, pack_id, \
+    pack_version, template_id, template_version, template_hash, status, author, final_reviewer, values_json, \
+    created_at, updated_at, finalized_at, revision";
+
+fn row_to_record(r: &Row) -> rusqlite::Result<Record> {
+    let status: String = r.get(12)?;
+    let json: String = r.get(15)?;
+    let conv = |i, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
+    };
+    Ok(Record {
+        id: r.get(0)?,
+        series_id: r.get(1)?,
+        version: r.get(2)?,
+        supersedes: r.get(3)?,
+        correction_reason: r.get(4)?,
+        patient: Patient {
+            id: r.get(5)?,
+            name: r.get(6)?,
+        },
+        provenance: Provenance {
+            pack_id: r.get(7)?,
+            pack_version: r.get(8)?,
+            template_id: r.get(9)?,
+            template_version: r.get(10)?,
+            template_hash: r.get(11)?,
+        },
+        status: Status::parse(&status)
+            .ok_or_else(|| conv(12, format!("bad status {status:?}").into()))?,
+        author: r.get(13)?,
+        final_reviewer: r.get(14)?,
+        values: serde_json::from_str(&json).map_err(|e| conv(15, Box::new(e)))?,
+        created_at: parse_ts(&r.get::<_, String>(16)?)?,
+        updated_at: parse_ts(&r.get::<_, String>(17)?)?,
+        finalized_at: r
+            .get::<_, Option<String>>(18)?
+            .map(|s| parse_ts(&s))
+            .transpose()?,
+        revision: r.get(19)?,
+    })
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` and brings its schema up to date.
+    /// A file that is not a Hikae database is reported and left untouched.
+    pub fn open(path: &Path) -> Result<Store> {
+        Self::open_at_version(path, SCHEMA_VERSION)
+    }
+
+    /// Opens and migrates only up to `version`; for migration tests.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: i64) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let db_err = |e: rusqlite::Error| Error::Database {
+            path: path.to_path_buf(),
+            message: describe(&e),
+        };
+        let conn = Connection::open(path).map_err(db_err)?;
+        // The first read fails with NotADatabase on a foreign or corrupted file.
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
+        if found > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew {
+                path: path.to_path_buf(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+            .map_err(db_err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate(found, version)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    fn migrate(&mut self, from: i64, to: i64) -> Result<()> {
+        for v in from..to {
+            let path = self.path.clone();
+            let db_err = |e: rusqlite::Error| Error::Database {
+                path: path.clone(),
+                message: format!("migration to schema {}: {}", v + 1, describe(&e)),
+            };
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Exclusive)
+                .map_err(db_err)?;
+            match &MIGRATIONS[v as usize] {
+                Migration::Sql(sql) => tx.execute_batch(sql),
+                Migration::Rust(f) => f(&tx),
+            }
+            .map_err(db_err)?;
+            tx.pragma_update(None, "user_version", v + 1)
+                .map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    pub fn create(&mut self, new: NewRecord) -> Result<Record> {
+        let now = Utc::now();
+        let id = new_id();
+        let rec = Record {
+            id: id.clone(),
+            series_id: id,
+            version: 1,
+            supersedes: None,
+            correction_reason: None,
+            patient: new.patient,
+            provenance: new.provenance,
+            status: Status::Draft,
+            author: new.author,
+            final_reviewer: None,
+            values: new.values,
+            created_at: now,
+            updated_at: now,
+            finalized_at: None,
+            revision: 1,
+        };
+        self.insert(&rec)?;
+        Ok(rec)
+    }
+
+    fn insert(&mut self, rec: &Record) -> Result<()> {
+        let json = serde_json::to_string(&rec.values).map_err(|e| Error::Input(e.to_string()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&self.path, e))?;
+        let res = (|| {
+            tx.execute(
+                &format!("INSERT INTO records ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"),
+                params![
+                    rec.id, rec.series_id, rec.version, rec.supersedes, rec.correction_reason, rec.patient.id, rec.patient.name,
+                    rec.provenance.pack_id, rec.provenance.pack_version, rec.provenance.template_id, rec.provenance.template_version,
+                    rec.provenance.template_hash, rec.status.as_str(), rec.author, rec.final_reviewer, json,
+                    ts(rec.created_at), ts(rec.updated_at), rec.finalized_at.map(ts), rec.revision
+                ],
+            )?;
+            let rowid = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO record_search(rowid, body) VALUES (?1, ?2)",
+                params![
+                    rowid,
+                    search_body(&rec.patient.id, &rec.patient.name, &rec.values)
+                ],
+            )?;
+            tx.commit()
+        })();
+        res.map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Finds a record by id or by a unique prefix of at least 6 characters.
+    pub fn get(&self, id: &str) -> Result<Record> {
+        let exact = self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
+                [id],
+                row_to_record,
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?;
+        if let Some(r) = exact {
+            return Ok(r);
+        }
+        if id.chars().count() < 6 || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(Error::RecordNotFound(id.to_string()));
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM records WHERE id LIKE ?1 || '%' LIMIT 2"
+            ))
+            .map_err(|e| db_err(&self.path, e))?;
+        let found: Vec<Record> = stmt
+            .query_map([id], row_to_record)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| db_err(&self.path, e))?;
+        match found.len() {
+            1 => Ok(found
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::RecordNotFound(id.to_string()))?),
+            0 => Err(Error::RecordNotFound(id.to_string())),
+            _ => Err(Error::Input(format!(
+                "'{id}' matches more than one record; give more of the id"
+            ))),
+        }
+    }
+
+    /// Replaces a draft's values in one transaction. Returns the saved record.
+    pub fn save_values(&mut self, id: &str, values: &Values) -> Result<Record> {
+        let json = serde_json::to_string(values).map_err(|e| Error::Input(e.to_string()))?;
+        let now = ts(Utc::now());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&self.path, e))?;
+        let current: Option<(i64, String, String, String)> = tx
+            .query_row(
+                "SELECT rowid, status, patient_id, patient_name FROM records WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?;
+        let Some((rowid, status, pid, pname)) = current else {
+            return Err(Error::RecordNotFound(id.to_string()));
+        };
+        if status != Status::Draft.as_str() {
+            return Err(Error::Finalized(id.to_string()));
+        }
+        let res = (|| {
+            tx.execute("UPDATE records SET values_json = ?1, updated_at = ?2, revision = revision + 1 WHERE id = ?3", params![json, now, id])?;
+            tx.execute(
+                "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
+                params![search_body(&pid, &pname, values), rowid],
+            )?;
+            tx.commit()
+        })();
+        res.map_err(|e| db_err(&self.path, e))?;
+        self.get(id)
+    }
+
+    /// Marks a draft finalized with its (normalized) values; from then on it is immutable.
+    pub fn finalize(&mut self, id: &str, values: &Values, final_reviewer: &str) -> Result<Record> {
+        let json = serde_json::to_string(values).map_err(|e| Error::Input(e.to_string()))?;
+        let now = ts(Utc::now());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&self.path, e))?;
+        let status: Option<(i64, String, String, String)> = tx
+            .query_row(
+                "SELECT rowid, status, patient_id, patient_name FROM records WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?;
+        let Some((rowid, status, pid, pname)) = status else {
+            return Err(Error::RecordNotFound(id.to_string()));
+        };
+        if status != Status::Draft.as_str() {
+            return Err(Error::Finalized(id.to_string()));
+        }
+        let res = (|| {
+            tx.execute(
+                "UPDATE records SET status = 'finalized', values_json = ?1, final_reviewer = ?2, finalized_at = ?3, updated_at = ?3, revision = revision + 1 WHERE id = ?4",
+                params![json, final_reviewer, now, id],
+            )?;
+            tx.execute(
+                "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
+                params![search_body(&pid, &pname, values), rowid],
+            )?;
+            tx.commit()
+        })();
+        res.map_err(|e| db_err(&self.path, e))?;
+        self.get(id)
+    }
+
+    /// Starts a correction of a finalized record: a new draft version linked to it.
+    pub fn correct(&mut self, id: &str, reason: &str, author: &str) -> Result<Record> {
+        let old = self.get(id)?;
+        if old.status != Status::Finalized {
+            return Err(Error::BadState {
+                id: old.id,
+                reason: "only finalized records are corrected; edit the draft instead".into(),
+            });
+        }
+        let newer: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM records WHERE supersedes = ?1",
+                [&old.id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?;
+        if let Some(n) = newer {
+            return Err(Error::BadState {
+                id: old.id,
+                reason: format!("already corrected by {n}; correct the newest version"),
+            });
+        }
+        let now = Utc::now();
+        let rec = Record {
+            id: new_id(),
+            series_id: old.series_id.clone(),
+            version: old.version + 1,
+            supersedes: Some(old.id.clone()),
+            correction_reason: Some(reason.to_string()),
+            status: Status::Draft,
+            author: author.to_string(),
+            final_reviewer: None,
+            created_at: now,
+            updated_at: now,
+            finalized_at: None,
+            revision: 1,
+            ..old
+        };
+        self.insert(&rec)?;
+        Ok(rec)
+    }
+
+    /// Records matching `q`, most recently updated first.
+    pub fn search(&self, q: &Query) -> Result<Vec<Record>> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        if let Some(text) = &q.text {
+            for term in text
+                .split(|c: char| c.is_whitespace())
+                .filter(|t| !t.is_empty())
+            {
+                if term.chars().count() >= 3 {
+                    // trigram index: the term as one quoted phrase
+                    clauses.push(
+                        "rowid IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)"
+                            .into(),
+                    );
+                    args.push(format!("\"{}\"", term.replace('"', "\"\"")));
+                } else {
+                    // 1–2 character terms (common in Japanese) are below the trigram size
+                    clauses.push(
+                        "rowid IN (SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\')"
+                            .into(),
+                    );
+                    args.push(format!(
+                        "%{}%",
+                        term.replace('\\', "\\\\")
+                            .replace('%', "\\%")
+                            .replace('_', "\\_")
+                    ));
+                }
+            }
+        }
+        if let Some(p) = &q.patient {
+            clauses.push("(patient_id = ? OR patient_name LIKE ? ESCAPE '\\')".into());
+            args.push(p.clone());
+            args.push(format!(
+                "%{}%",
+                p.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            ));
+        }
+        if let Some(t) = &q.template {
+            clauses.push("template_id = ?".into());
+            args.push(t.clone());
+        }
+        if let Some(s) = q.status {
+            clauses.push("status = ?".into());
+            args.push(s.as_str().into());
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM records {filter} ORDER BY updated_at DESC, rowid DESC LIMIT {}",
+            q.limit.unwrap_or(500)
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), row_to_record)
+            .and_then(|r| r.collect())
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(rows)
+    }
+
+    /// Id of the version that replaces `id`, if a correction exists.
+    pub fn superseded_by(&self, id: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT id FROM records WHERE supersedes = ?1 ORDER BY version DESC LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Direct SQL access for tests that must prove the database itself refuses a change.
+    #[doc(hidden)]
+    pub fn raw_connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn db_err(path: &Path, e: rusqlite::Error) -> Error {
+    Error::Database {
+        path: path.to_path_buf(),
+        message: describe(&e),
+    }
+}
+
+fn describe(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => "not a Hikae database, or damaged or encrypted with another key (the file was left untouched)".into(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => "the database file is damaged (the file was left untouched)".into(),
+        Some(rusqlite::ErrorCode::ReadOnly) => "the database is read-only".into(),
+        Some(rusqlite::ErrorCode::DiskFull) => "the disk is full".into(),
+        Some(rusqlite::ErrorCode::DatabaseBusy) => "the database is busy (is another Hikae running?)".into(),
+        _ => e.to_string(),
+    }
+}
