@@ -1,0 +1,232 @@
+//! Printed records checked with poppler: text extractable, fonts embedded and subset,
+//! page count, the patient header and "n / N" on every page, tables split across pages,
+//! kinsoku, and no silent boxes for characters the font lacks.
+
+mod common;
+
+use common::*;
+use hikae::pdf::SUBSTITUTE;
+use hikae::render;
+use serde_json::json;
+
+#[test]
+fn discharge_summary_pdf_has_japanese_text_subset_fonts_and_headers() {
+    let (dir, mut app) = app();
+    let rec = finalized_demo(&mut app, "discharge-summary");
+    let pdf = app.pdf(&rec.id).expect("render");
+    assert!(pdf.substituted.is_empty());
+    let path = write_pdf(dir.path(), "ds.pdf", &pdf.bytes);
+    assert_eq!(pdf_pages(&path), pdf.pages);
+    assert_eq!(pdf.pages, 2, "the demo summary is a two-page document");
+
+    let fonts = poppler("pdffonts", &[path.to_str().expect("path")]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name type... emb sub uni: the three yes/no columns before the object id
+        let n = cols.len();
+        assert!(
+            cols[0].contains("+BIZUDPGothic"),
+            "subset prefix and family: {row}"
+        );
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            &["yes", "yes", "yes"],
+            "embedded, subset, unicode: {row}"
+        );
+    }
+    assert!(
+        pdf.bytes.len() < 400_000,
+        "subset fonts keep the file small: {} bytes",
+        pdf.bytes.len()
+    );
+
+    let all = poppler("pdftotext", &[path.to_str().expect("path"), "-"]);
+    for needle in [
+        "退院時サマリー",
+        "入院時主訴",
+        "セフトリアキソン",
+        "レボフロキサシン錠 500mg",
+        "退院後の方針・指示",
+        "ダウンタイム時作成",
+    ] {
+        assert!(all.contains(needle), "pdftotext lacks {needle}");
+    }
+    for page in 1..=pdf.pages {
+        let t = pdf_page_text(&path, page);
+        assert!(
+            t.contains("患者ID DEMO-000101") && t.contains("架空 花子"),
+            "page {page} header: {t}"
+        );
+        assert!(
+            t.contains(&format!("{page} / {}", pdf.pages)),
+            "page {page} number"
+        );
+        assert!(t.contains("電子カルテへの取込が必要"), "page {page} footer");
+        assert!(
+            t.contains("hikae-default 0.1.0"),
+            "page {page} names the template version"
+        );
+    }
+}
+
+fn ward_sheet(n: usize) -> serde_json::Value {
+    let family = ["架空", "仮名", "見本", "例示", "試験", "試作"];
+    let given = ["花子", "太郎", "一美", "和夫", "春子", "三郎", "里美", "茂"];
+    let patients: Vec<_> = (0..n)
+        .map(|i| {
+            json!({"room": format!("{}-{}", 501 + i / 2, i % 2 + 1), "name": format!("{} {}", family[i % 6], given[i % 8]),
+               "diagnosis": "肺炎", "status": format!("患者{}：解熱傾向。酸素1L/分、SpO2 95%。夜間は離床センサー使用中。", i + 1),
+               "todo": "22時 抗菌薬点滴"})
+        })
+        .collect();
+    json!({"shift_date": "2026/11/21", "shift": "day_to_night", "leader": "見本 さくら", "patients": patients})
+}
+
+#[test]
+fn a_long_table_splits_across_pages_with_its_header_repeated() {
+    let (dir, mut app) = app();
+    let rec = app
+        .new_record(
+            "ward-handover",
+            patient("WARD-5E", "5階東病棟"),
+            "看護師",
+            values(ward_sheet(40)),
+        )
+        .expect("new");
+    let rec = app.finalize(&rec.id, "看護師長").expect("finalize");
+    let pdf = app.pdf(&rec.id).expect("render");
+    let path = write_pdf(dir.path(), "ward.pdf", &pdf.bytes);
+    assert!(
+        pdf.pages >= 3,
+        "40 patients need several pages, got {}",
+        pdf.pages
+    );
+    let mut seen = Vec::new();
+    for page in 1..=pdf.pages {
+        let t = pdf_page_text(&path, page);
+        assert!(
+            t.contains("状態・観察点"),
+            "page {page} repeats the table header"
+        );
+        assert!(t.contains(&format!("{page} / {}", pdf.pages)));
+        for i in 1..=40 {
+            if t.contains(&format!("患者{i}：")) {
+                seen.push(i);
+            }
+        }
+    }
+    seen.dedup();
+    assert_eq!(
+        seen,
+        (1..=40).collect::<Vec<_>>(),
+        "every row printed once, in order"
+    );
+}
+
+#[test]
+fn no_printed_line_starts_with_a_closing_mark() {
+    let (dir, mut app) = app();
+    let long =
+        "本日、患者（架空）は「胸が苦しい」と訴えた。バイタルは安定しており、経過観察とした。"
+            .repeat(12);
+    let rec = app
+        .new_record("sbar-handover", patient("DEMO-3", "例示 春子"), "看護師", values(json!({"situation": long, "background": "肺炎（右下葉）で入院し、抗菌薬（CTRX）を投与中。「息苦しさは改善」と本人。".repeat(10)})))
+        .expect("new");
+    let pdf = app.pdf(&rec.id).expect("render");
+    let path = write_pdf(dir.path(), "k.pdf", &pdf.bytes);
+    let text = poppler("pdftotext", &[path.to_str().expect("path"), "-"]);
+    let mut checked = 0;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let first = line.chars().next().expect("non-empty");
+        assert!(
+            !"、。」）".contains(first),
+            "line starts with {first:?}: {line}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 20);
+}
+
+#[test]
+fn a_character_the_font_lacks_is_printed_as_geta_and_reported() {
+    let (dir, mut app) = app();
+    // U+E000 (private use) and U+1FA7A (stethoscope emoji) are not in BIZ UDPGothic
+    let rec = app
+        .new_record(
+            "sbar-handover",
+            patient("DEMO-4", "見本 茂"),
+            "看護師",
+            values(json!({"situation": "記号\u{E000}と🩺の入った記録"})),
+        )
+        .expect("new");
+    let pdf = app.pdf(&rec.id).expect("render");
+    assert_eq!(pdf.substituted, vec!['\u{E000}', '🩺']);
+    let path = write_pdf(dir.path(), "g.pdf", &pdf.bytes);
+    let text = poppler("pdftotext", &[path.to_str().expect("path"), "-"]);
+    assert!(
+        text.contains(&format!("記号{SUBSTITUTE}と{SUBSTITUTE}の入った記録")),
+        "{text}"
+    );
+    // and the CLI warns
+    drop(app);
+    let out = cli(
+        dir.path(),
+        &[
+            "render",
+            &rec.id,
+            "--pdf",
+            dir.path().join("c.pdf").to_str().expect("p"),
+        ],
+    );
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("U+E000") && stderr(&out).contains("〓"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn drafts_are_marked_on_paper() {
+    let (dir, mut app) = app();
+    let f = demo_fixture("sbar-handover");
+    let rec = app
+        .new_record(&f.template, f.patient, &f.author, f.values)
+        .expect("new");
+    let path = write_pdf(dir.path(), "d.pdf", &app.pdf(&rec.id).expect("pdf").bytes);
+    let t = pdf_page_text(&path, 1);
+    assert!(t.contains("下書き（未確定）"), "{t}");
+    let rec = app.finalize(&rec.id, "看護師").expect("finalize");
+    let path = write_pdf(dir.path(), "f.pdf", &app.pdf(&rec.id).expect("pdf").bytes);
+    let t = pdf_page_text(&path, 1);
+    assert!(!t.contains("下書き"), "{t}");
+    assert!(t.contains("最終確認者: 看護師"), "{t}");
+}
+
+#[test]
+fn every_builtin_template_renders_empty_and_full() {
+    let (_dir, mut app) = app();
+    for f in hikae::demo::fixtures().expect("fixtures") {
+        let empty = app
+            .new_record(&f.template, f.patient.clone(), "x", values(json!({})))
+            .expect("empty draft");
+        let full = app
+            .new_record(&f.template, f.patient.clone(), "x", f.values.clone())
+            .expect("full draft");
+        for rec in [&empty, &full] {
+            let t = app.template_of(rec).expect("template");
+            let html = render::html_fragment(app.pack(), t, rec).expect("html");
+            hikae::doc::parse(&html).expect("html stays inside the printable subset");
+            let text = render::text(app.pack(), t, rec).expect("text");
+            assert!(
+                text.contains(&rec.patient.name) || f.template == "ward-handover",
+                "{}: text names the patient",
+                f.template
+            );
+            let pdf = app.pdf(&rec.id).expect("pdf");
+            assert!(pdf.pages >= 1 && pdf.substituted.is_empty());
+        }
+    }
+}
