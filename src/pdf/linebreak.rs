@@ -50,7 +50,7 @@ pub(crate) fn break_lines(text: &Inline, size: f32, max_width: f32, m: &Metrics)
     for (i, c) in s.char_indices() {
         cum[i] = w;
         if c != '\n' {
-            w += m.advance(c, bold_at(i)) * size;
+            w += m.advance(c) * size;
         }
     }
     cum[s.len()] = w;
@@ -148,7 +148,7 @@ pub(crate) fn min_width(text: &Inline, size: f32, m: &Metrics) -> f32 {
         let mut last = 0;
         for (brk, _) in linebreaks(&span.text) {
             let piece = span.text[last..brk].trim_end();
-            best = best.max(piece.chars().map(|c| m.advance(c, span.bold)).sum::<f32>() * size);
+            best = best.max(piece.chars().map(|c| m.advance(c)).sum::<f32>() * size);
             last = brk;
         }
     }
@@ -165,7 +165,7 @@ pub(crate) fn natural_width(text: &Inline, size: f32, m: &Metrics) -> f32 {
                 best = best.max(cur);
                 cur = 0.0;
             } else {
-                cur += m.advance(c, span.bold) * size;
+                cur += m.advance(c) * size;
             }
         }
     }

@@ -13,8 +13,9 @@ mod linebreak;
 use std::sync::OnceLock;
 
 use printpdf::{
-    Color, Greyscale, Line as PLine, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
+    Codepoint, Color, Greyscale, Line as PLine, LinePoint, Mm, Op, PaintMode, ParsedFont,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
+    TextRenderingMode,
 };
 
 use font::Metrics;
@@ -469,9 +470,9 @@ fn substitute(doc: &Document, m: &Metrics, missing: &mut Vec<char>) -> Document 
                     .chars()
                     .map(|c| match c {
                         '\n' => c,
-                        '\t' | '\u{a0}' | '\u{3000}' if !m.has_glyph(c, s.bold) => ' ',
+                        '\t' | '\u{a0}' | '\u{3000}' if !m.has_glyph(c) => ' ',
                         _ if c.is_control() => ' ',
-                        _ if m.has_glyph(c, s.bold) => c,
+                        _ if m.has_glyph(c) => c,
                         _ => {
                             if !missing.contains(&c) {
                                 missing.push(c);
@@ -523,7 +524,7 @@ fn substitute(doc: &Document, m: &Metrics, missing: &mut Vec<char>) -> Document 
 fn fix_plain(s: &str, m: &Metrics, missing: &mut Vec<char>) -> String {
     s.chars()
         .map(|c| {
-            if m.has_glyph(c, false) && m.has_glyph(c, true) {
+            if m.has_glyph(c) && m.has_glyph(c) {
                 c
             } else {
                 if !missing.contains(&c) {
@@ -649,29 +650,18 @@ fn gray(g: f32) -> Color {
     })
 }
 
-struct Fonts {
-    regular: ParsedFont,
-    bold: ParsedFont,
-}
-
-fn parsed_fonts() -> Result<&'static Fonts> {
-    static F: OnceLock<Option<Fonts>> = OnceLock::new();
-    F.get_or_init(|| {
-        let regular = ParsedFont::from_bytes(font::REGULAR_TTF, 0, &mut Vec::new())?;
-        let bold = ParsedFont::from_bytes(font::BOLD_TTF, 0, &mut Vec::new())?;
-        Some(Fonts { regular, bold })
-    })
-    .as_ref()
-    .ok_or_else(|| Error::Layout("the bundled font could not be parsed".into()))
+fn parsed_font() -> Result<&'static ParsedFont> {
+    static F: OnceLock<Option<ParsedFont>> = OnceLock::new();
+    F.get_or_init(|| ParsedFont::from_bytes(font::REGULAR_TTF, 0, &mut Vec::new()))
+        .as_ref()
+        .ok_or_else(|| Error::Layout("the bundled font could not be parsed".into()))
 }
 
 /// Lays out and writes several records into one PDF; page numbers count within each record.
 pub fn render_many(parts: &[(&Document, &PageFrame)], title: &str) -> Result<Pdf> {
     let m = Metrics::get()?;
-    let fonts = parsed_fonts()?;
     let mut pdf = PdfDocument::new(title);
-    let regular = PdfFontHandle::External(pdf.add_font(&fonts.regular));
-    let bold = PdfFontHandle::External(pdf.add_font(&fonts.bold));
+    let font = PdfFontHandle::External(pdf.add_font(parsed_font()?));
     let mut missing = Vec::new();
     let mut pages = Vec::new();
     for (doc, frame) in parts {
@@ -687,15 +677,12 @@ pub fn render_many(parts: &[(&Document, &PageFrame)], title: &str) -> Result<Pdf
             pages.push(PdfPage::new(
                 Mm(210.0),
                 Mm(297.0),
-                page_ops(&items, wm.as_deref(), &regular, &bold, m),
+                page_ops(&items, wm.as_deref(), &font, m),
             ));
         }
     }
     let count = pages.len();
-    let mut warnings = Vec::new();
-    let bytes = pdf
-        .with_pages(pages)
-        .save(&PdfSaveOptions::default(), &mut warnings);
+    let bytes = save(pdf.with_pages(pages))?;
     Ok(Pdf {
         bytes,
         pages: count,
@@ -708,13 +695,58 @@ pub fn render(doc: &Document, frame: &PageFrame, title: &str) -> Result<Pdf> {
     render_many(&[(doc, frame)], title)
 }
 
-fn page_ops(
-    items: &[Item],
-    watermark: Option<&str>,
-    regular: &PdfFontHandle,
-    bold: &PdfFontHandle,
-    m: &Metrics,
-) -> Vec<Op> {
+/// Serializes with printpdf (which subsets the fonts), then compresses the streams ourselves:
+/// printpdf's own path uses zlib level 9, which took a quarter of the render time for a few
+/// percent of size (see docs/PERFORMANCE.md).
+fn save(pdf: &PdfDocument) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let opts = PdfSaveOptions {
+        optimize: false,
+        ..PdfSaveOptions::default()
+    };
+    let mut doc = pdf.to_lopdf_document(&opts, &mut Vec::new());
+    for obj in doc.objects.values_mut() {
+        if let lopdf::Object::Stream(stream) = obj {
+            if stream.allows_compression && stream.dict.get(b"Filter").is_err() {
+                let mut z = flate2::write::ZlibEncoder::new(
+                    Vec::new(),
+                    flate2::Compression::new(COMPRESSION_LEVEL),
+                );
+                z.write_all(&stream.content)
+                    .map_err(|e| Error::Layout(format!("compressing a PDF stream: {e}")))?;
+                let packed = z
+                    .finish()
+                    .map_err(|e| Error::Layout(format!("compressing a PDF stream: {e}")))?;
+                if packed.len() < stream.content.len() {
+                    stream.dict.set("Filter", "FlateDecode");
+                    stream.set_content(packed);
+                }
+            }
+        }
+    }
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes)
+        .map_err(|e| Error::Layout(format!("writing the PDF: {e}")))?;
+    Ok(bytes)
+}
+
+const COMPRESSION_LEVEL: u32 = 1;
+
+/// Stroke width of synthesized bold, as a fraction of the font size.
+const BOLD_STROKE: f32 = 0.035;
+
+/// Text as glyph ids from our own cmap lookup, each carrying its character for ToUnicode.
+/// (Passing `TextItem::Text` makes printpdf look every character up through a cmap path that
+/// took over a quarter of the render time.)
+fn glyphs(text: &str, m: &Metrics) -> TextItem {
+    TextItem::GlyphIds(
+        text.chars()
+            .map(|c| Codepoint::with_cid(m.glyph_id(c), 0.0, c.to_string()))
+            .collect(),
+    )
+}
+
+fn page_ops(items: &[Item], watermark: Option<&str>, font: &PdfFontHandle, m: &Metrics) -> Vec<Op> {
     let mut ops = Vec::with_capacity(items.len() * 4);
     if let Some(w) = watermark {
         let size = 64.0;
@@ -731,14 +763,14 @@ fn page_ops(
             Op::StartTextSection,
             Op::SetFillColor { col: gray(0.88) },
             Op::SetFont {
-                font: bold.clone(),
+                font: font.clone(),
                 size: Pt(size),
             },
             Op::SetTextMatrix {
                 matrix: TextMatrix::Raw([c, s, -s, c, x, y]),
             },
             Op::ShowText {
-                items: vec![TextItem::Text(w.to_string())],
+                items: vec![glyphs(w, m)],
             },
             Op::EndTextSection,
         ]);
@@ -815,16 +847,30 @@ fn page_ops(
             if cur != Some(key) {
                 ops.push(Op::SetFillColor { col: gray(*g) });
                 ops.push(Op::SetFont {
-                    font: if *b { bold.clone() } else { regular.clone() },
+                    font: font.clone(),
                     size: Pt(*size),
                 });
+                // bold is synthesized: fill plus a thin stroke of the same colour
+                ops.push(Op::SetTextRenderingMode {
+                    mode: if *b {
+                        TextRenderingMode::FillStroke
+                    } else {
+                        TextRenderingMode::Fill
+                    },
+                });
+                if *b {
+                    ops.push(Op::SetOutlineColor { col: gray(*g) });
+                    ops.push(Op::SetOutlineThickness {
+                        pt: Pt(size * BOLD_STROKE),
+                    });
+                }
                 cur = Some(key);
             }
             ops.push(Op::SetTextMatrix {
                 matrix: TextMatrix::Translate(Pt(*x), Pt(PAGE_H - y)),
             });
             ops.push(Op::ShowText {
-                items: vec![TextItem::Text(text.clone())],
+                items: vec![glyphs(text, m)],
             });
         }
     }
