@@ -9,6 +9,7 @@ pub mod error;
 pub mod form;
 pub mod pack;
 pub mod pdf;
+pub mod procedure;
 pub mod record;
 pub mod render;
 pub mod store;

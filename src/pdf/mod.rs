@@ -730,7 +730,7 @@ fn save(pdf: &PdfDocument) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-const COMPRESSION_LEVEL: u32 = 1;
+const COMPRESSION_LEVEL: u32 = 6;
 
 /// Stroke width of synthesized bold, as a fraction of the font size.
 const BOLD_STROKE: f32 = 0.035;

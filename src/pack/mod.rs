@@ -9,6 +9,10 @@
 //! `pack.toml`, `<template-id>/form.toml`, `<template-id>/record.html`,
 //! `<template-id>/record.txt`, and shared includes under `_shared/`.
 
+pub mod archive;
+pub mod check;
+pub mod sign;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -17,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::form::{FormDef, L10n};
+use crate::procedure::{ContactSheet, Procedure};
 
-static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+pub(crate) static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +35,14 @@ pub struct Manifest {
     pub min_app_version: String,
     #[serde(rename = "template")]
     pub templates: Vec<TemplateEntry>,
+    #[serde(default, rename = "procedure")]
+    pub procedures: Vec<ProcedureEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureEntry {
+    pub id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +74,8 @@ pub struct Template {
 pub struct Pack {
     pub manifest: Manifest,
     pub templates: Vec<Template>,
+    pub procedures: Vec<Procedure>,
+    pub contacts: ContactSheet,
     pub(crate) tera: tera::Tera,
 }
 
@@ -94,7 +109,7 @@ impl fmt::Display for PackProblem {
     }
 }
 
-fn problem(file: &str, message: impl Into<String>) -> PackProblem {
+pub(crate) fn problem(file: &str, message: impl Into<String>) -> PackProblem {
     PackProblem {
         file: file.to_string(),
         line: None,
@@ -246,10 +261,43 @@ impl Pack {
         if manifest.templates.is_empty() {
             problems.push(problem("pack.toml", "lists no [[template]]"));
         }
+        let contacts: ContactSheet = match text.get("procedures/contacts.toml") {
+            None => ContactSheet::default(),
+            Some(src) => toml::from_str(src).unwrap_or_else(|e| {
+                problems.push(toml_problem("procedures/contacts.toml", src, &e));
+                ContactSheet::default()
+            }),
+        };
+        let mut procedures = Vec::new();
+        for entry in &manifest.procedures {
+            let path = format!("procedures/{}.toml", entry.id);
+            let Some(src) = text.get(path.as_str()) else {
+                problems.push(problem(
+                    &path,
+                    format!("missing: pack.toml lists procedure '{}'", entry.id),
+                ));
+                continue;
+            };
+            match toml::from_str::<Procedure>(src) {
+                Ok(p) => {
+                    if p.id != entry.id {
+                        problems.push(problem(
+                            &path,
+                            format!("id = \"{}\" but the file is '{}'", p.id, entry.id),
+                        ));
+                    }
+                    problems.extend(p.problems(&contacts).into_iter().map(|m| problem(&path, m)));
+                    procedures.push(p);
+                }
+                Err(e) => problems.push(toml_problem(&path, src, &e)),
+            }
+        }
         if problems.is_empty() {
             Ok(Pack {
                 manifest,
                 templates,
+                procedures,
+                contacts,
                 tera,
             })
         } else {
@@ -262,7 +310,7 @@ impl Pack {
     }
 }
 
-fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<String, Vec<u8>>) {
+pub(crate) fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<String, Vec<u8>>) {
     for f in dir.files() {
         out.insert(
             f.path().to_string_lossy().replace('\\', "/"),
