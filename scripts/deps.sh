@@ -2,7 +2,7 @@
 # Installs what Hikae needs on Debian 12 (idempotent; root or sudo). Sourced by run.sh / test.sh.
 set -euo pipefail
 need=(build-essential pkg-config libssl-dev)
-if [ "${1:-}" = "test" ]; then need+=(poppler-utils); fi
+if [ "${1:-}" = "test" ]; then need+=(poppler-utils minisign); fi
 missing=()
 for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,16 +1,22 @@
 //! Use cases: what a person does with Hikae, as one call each. The CLI and the desktop
 //! shell are thin layers over this; rules (validation before finalizing, drafts accept
-//! anything typed, unknown fields refused) live here or below, never in a frontend.
+//! anything typed, unknown fields refused, packs verified) live here or below, never in a
+//! frontend.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use chrono::Utc;
+
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::form::{FieldError, Values};
-use crate::pack::{Pack, Template};
+use crate::pack::install::{parse_version, InstalledVersion, PackDir, Rules};
+use crate::pack::{Pack, PackProblem, Template};
 use crate::pdf::Pdf;
 use crate::record::{Patient, Provenance, Record};
 use crate::render;
-use crate::store::{NewRecord, Query, Store};
+use crate::store::{NewRecord, PackEvent, Query, Store};
 
 pub const DB_FILE: &str = "hikae.db";
 
@@ -24,47 +30,178 @@ pub fn default_data_dir() -> Result<PathBuf> {
         })
 }
 
+/// A template together with the pack it belongs to.
+#[derive(Clone)]
+pub struct Bound {
+    pub pack: Arc<Pack>,
+    index: usize,
+}
+
+impl Bound {
+    fn find(pack: &Arc<Pack>, template_id: &str) -> Option<Bound> {
+        pack.templates
+            .iter()
+            .position(|t| t.form.id == template_id)
+            .map(|index| Bound {
+                pack: pack.clone(),
+                index,
+            })
+    }
+    pub fn template(&self) -> &Template {
+        &self.pack.templates[self.index]
+    }
+}
+
+fn pack_error(problems: Vec<PackProblem>) -> Error {
+    Error::Pack {
+        file: problems.first().map(|p| p.file.clone()).unwrap_or_default(),
+        message: problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n  "),
+    }
+}
+
 pub struct Hikae {
     pub store: Store,
-    pack: Pack,
+    builtin: Arc<Pack>,
+    /// The active version of each installed pack.
+    installed: Vec<Arc<Pack>>,
+    /// Older versions loaded to render records made with them.
+    older: Mutex<Vec<Arc<Pack>>>,
+    packs: PackDir,
+    rules: Rules,
     data_dir: PathBuf,
+    /// Installed packs that failed verification at start (they are not used).
+    pub warnings: Vec<String>,
 }
 
 impl Hikae {
     pub fn open(data_dir: &Path) -> Result<Hikae> {
-        let pack = Pack::builtin().map_err(|problems| Error::Pack {
-            file: "(built-in pack)".into(),
-            message: problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        })?;
+        let builtin = Arc::new(Pack::builtin().map_err(pack_error)?);
+        let config = Config::load(data_dir)?;
         let store = Store::open(&data_dir.join(DB_FILE))?;
-        Ok(Hikae {
+        let mut app = Hikae {
             store,
-            pack,
+            builtin,
+            installed: Vec::new(),
+            older: Mutex::new(Vec::new()),
+            packs: PackDir::new(data_dir),
+            rules: Rules {
+                trusted_keys: config.packs.trusted_keys,
+                drill_mode: false,
+            },
             data_dir: data_dir.to_path_buf(),
-        })
+            warnings: Vec::new(),
+        };
+        app.load_installed();
+        Ok(app)
+    }
+
+    fn load_installed(&mut self) {
+        self.installed.clear();
+        self.warnings.clear();
+        for v in self.packs.installed().into_iter().filter(|v| v.active) {
+            match self.packs.load(&v.id, &v.version, &self.rules) {
+                Ok(p) => self.installed.push(Arc::new(p)),
+                Err(problems) => self.warnings.push(format!(
+                    "installed pack {} {} is not used: {}",
+                    v.id,
+                    v.version,
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+            }
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
 
-    pub fn pack(&self) -> &Pack {
-        &self.pack
+    /// Packs offering templates for new records: installed ones, then the built-in pack
+    /// unless an installed pack with its id replaces it.
+    pub fn active_packs(&self) -> Vec<Arc<Pack>> {
+        let mut out = self.installed.clone();
+        if !out
+            .iter()
+            .any(|p| p.manifest.id == self.builtin.manifest.id)
+        {
+            out.push(self.builtin.clone());
+        }
+        out
     }
 
-    pub fn template(&self, id: &str) -> Result<&Template> {
-        self.pack
-            .template(id)
+    /// Templates for new records (the first pack offering an id wins).
+    pub fn templates(&self) -> Vec<Bound> {
+        let mut out: Vec<Bound> = Vec::new();
+        for pack in self.active_packs() {
+            for t in &pack.templates {
+                if !out.iter().any(|b| b.template().form.id == t.form.id) {
+                    out.extend(Bound::find(&pack, &t.form.id));
+                }
+            }
+        }
+        out
+    }
+
+    /// The template new records of `id` are made with.
+    pub fn template(&self, id: &str) -> Result<Bound> {
+        self.active_packs()
+            .iter()
+            .find_map(|p| Bound::find(p, id))
             .ok_or_else(|| Error::TemplateNotFound(id.to_string()))
     }
 
-    /// The template a record was made with.
-    pub fn template_of(&self, record: &Record) -> Result<&Template> {
-        self.template(&record.provenance.template_id)
+    /// The exact pack version and template a record was made with, verified by hash.
+    pub fn template_of(&self, record: &Record) -> Result<Bound> {
+        let p = &record.provenance;
+        let matches =
+            |pk: &Arc<Pack>| pk.manifest.id == p.pack_id && pk.manifest.version == p.pack_version;
+        let pack = match self
+            .installed
+            .iter()
+            .chain(std::iter::once(&self.builtin))
+            .find(|pk| matches(pk))
+        {
+            Some(pk) => pk.clone(),
+            None => {
+                let mut older = self
+                    .older
+                    .lock()
+                    .map_err(|_| Error::Input("pack cache poisoned".into()))?;
+                match older.iter().find(|pk| matches(pk)) {
+                    Some(pk) => pk.clone(),
+                    None => {
+                        let loaded = Arc::new(self.packs.load(&p.pack_id, &p.pack_version, &self.rules).map_err(|problems| Error::Pack {
+                            file: format!("{} {}", p.pack_id, p.pack_version),
+                            message: format!(
+                                "record {} was made with this pack version, which is not available: {}",
+                                record.id,
+                                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                            ),
+                        })?);
+                        older.push(loaded.clone());
+                        loaded
+                    }
+                }
+            }
+        };
+        let bound = Bound::find(&pack, &p.template_id)
+            .ok_or_else(|| Error::TemplateNotFound(p.template_id.clone()))?;
+        if bound.template().hash != p.template_hash {
+            return Err(Error::Pack {
+                file: format!("{} {} / {}", p.pack_id, p.pack_version, p.template_id),
+                message:
+                    "the template differs from the one this record was made with (hash mismatch)"
+                        .into(),
+            });
+        }
+        Ok(bound)
     }
 
     pub fn new_record(
@@ -82,14 +219,15 @@ impl Hikae {
         if author.trim().is_empty() {
             return Err(Error::Input("a record needs its author".into()));
         }
-        let t = self.template(template_id)?;
+        let bound = self.template(template_id)?;
+        let t = bound.template();
         let problems = t.form.check_draft(&values);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
         let provenance = Provenance {
-            pack_id: self.pack.manifest.id.clone(),
-            pack_version: self.pack.manifest.version.clone(),
+            pack_id: bound.pack.manifest.id.clone(),
+            pack_version: bound.pack.manifest.version.clone(),
             template_id: t.form.id.clone(),
             template_version: t.form.version.clone(),
             template_hash: t.hash.clone(),
@@ -118,7 +256,8 @@ impl Hikae {
     }
 
     fn save(&mut self, rec: &Record, values: Values) -> Result<(Record, Vec<FieldError>)> {
-        let form = &self.template_of(rec)?.form;
+        let bound = self.template_of(rec)?;
+        let form = &bound.template().form;
         let problems = form.check_draft(&values);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
@@ -130,7 +269,11 @@ impl Hikae {
 
     pub fn validate(&self, id: &str) -> Result<Vec<FieldError>> {
         let rec = self.store.get(id)?;
-        Ok(self.template_of(&rec)?.form.validate(&rec.values))
+        Ok(self
+            .template_of(&rec)?
+            .template()
+            .form
+            .validate(&rec.values))
     }
 
     /// Validates, normalizes and finalizes a draft. `final_reviewer` is the person
@@ -142,7 +285,8 @@ impl Hikae {
             ));
         }
         let rec = self.store.get(id)?;
-        let form = &self.template_of(&rec)?.form;
+        let bound = self.template_of(&rec)?;
+        let form = &bound.template().form;
         let problems = form.validate(&rec.values);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
@@ -168,16 +312,160 @@ impl Hikae {
 
     pub fn pdf(&self, id: &str) -> Result<Pdf> {
         let rec = self.store.get(id)?;
-        render::pdf(&self.pack, self.template_of(&rec)?, &rec)
+        let b = self.template_of(&rec)?;
+        render::pdf(&b.pack, b.template(), &rec)
     }
 
     pub fn html(&self, id: &str) -> Result<String> {
         let rec = self.store.get(id)?;
-        render::html_page(&self.pack, self.template_of(&rec)?, &rec)
+        let b = self.template_of(&rec)?;
+        render::html_page(&b.pack, b.template(), &rec)
     }
 
     pub fn text(&self, id: &str) -> Result<String> {
         let rec = self.store.get(id)?;
-        render::text(&self.pack, self.template_of(&rec)?, &rec)
+        let b = self.template_of(&rec)?;
+        render::text(&b.pack, b.template(), &rec)
+    }
+
+    // --- template packs (administrators) ---
+
+    pub fn builtin_pack(&self) -> &Pack {
+        &self.builtin
+    }
+
+    pub fn installed_packs(&self) -> Vec<InstalledVersion> {
+        self.packs.installed()
+    }
+
+    pub fn pack_rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    fn current_version(&self, pack_id: &str) -> Option<String> {
+        let installed = self.packs.active(pack_id);
+        let builtin =
+            (self.builtin.manifest.id == pack_id).then(|| self.builtin.manifest.version.clone());
+        match (installed, builtin) {
+            (Some(a), Some(b)) => Some(if parse_version(&a) >= parse_version(&b) {
+                a
+            } else {
+                b
+            }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Installs a signed pack archive; refused (with every reason) unless it passes every rule.
+    pub fn install_pack(
+        &mut self,
+        archive: &[u8],
+        signature: Option<&str>,
+        by: &str,
+    ) -> Result<(String, String, Option<String>)> {
+        if by.trim().is_empty() {
+            return Err(Error::Input(
+                "installing a pack needs the administrator's name (--by)".into(),
+            ));
+        }
+        let peek =
+            crate::pack::install::validate(archive, signature, &self.rules).map_err(pack_error)?;
+        let id = peek.0.manifest.id.clone();
+        let previous = self.current_version(&id);
+        let pack = self
+            .packs
+            .install(archive, signature, &self.rules, previous.as_deref())
+            .map_err(pack_error)?;
+        let version = pack.manifest.version.clone();
+        self.store.record_pack_event(&PackEvent {
+            at: Utc::now(),
+            action: "install".into(),
+            pack_id: id.clone(),
+            from_version: previous.clone(),
+            to_version: version.clone(),
+            by: by.trim().into(),
+            reason: None,
+        })?;
+        self.load_installed();
+        Ok((id, version, previous))
+    }
+
+    /// Makes an older installed version active again. Audited; needs a reason.
+    pub fn rollback_pack(
+        &mut self,
+        pack_id: &str,
+        to: Option<&str>,
+        reason: &str,
+        by: &str,
+    ) -> Result<(String, String)> {
+        if reason.trim().is_empty() || by.trim().is_empty() {
+            return Err(Error::Input("a rollback needs --reason and --by".into()));
+        }
+        let current = self
+            .packs
+            .active(pack_id)
+            .ok_or_else(|| Error::Input(format!("pack '{pack_id}' is not installed")))?;
+        let versions: Vec<String> = self
+            .packs
+            .installed()
+            .into_iter()
+            .filter(|v| v.id == pack_id)
+            .map(|v| v.version)
+            .collect();
+        let target = match to {
+            Some(t) if versions.iter().any(|v| v == t) => t.to_string(),
+            Some(t) => {
+                return Err(Error::Input(format!(
+                    "version {t} of '{pack_id}' is not installed (installed: {})",
+                    versions.join(", ")
+                )))
+            }
+            None => versions
+                .iter()
+                .filter(|v| parse_version(v) < parse_version(&current))
+                .max_by_key(|v| parse_version(v))
+                .cloned()
+                .ok_or_else(|| {
+                    Error::Input(format!("no older version of '{pack_id}' is installed"))
+                })?,
+        };
+        if target == current {
+            return Err(Error::Input(format!(
+                "{pack_id} {target} is already active"
+            )));
+        }
+        self.packs
+            .load(pack_id, &target, &self.rules)
+            .map_err(pack_error)?;
+        self.packs
+            .set_active(pack_id, &target)
+            .map_err(pack_error)?;
+        self.store.record_pack_event(&PackEvent {
+            at: Utc::now(),
+            action: "rollback".into(),
+            pack_id: pack_id.into(),
+            from_version: Some(current.clone()),
+            to_version: target.clone(),
+            by: by.trim().into(),
+            reason: Some(reason.trim().into()),
+        })?;
+        self.load_installed();
+        Ok((current, target))
+    }
+
+    /// Adds a public key (minisign `.pub` text or its base64 line) to the trusted keys.
+    pub fn trust_key(&mut self, public_key: &str) -> Result<String> {
+        let line = crate::pack::sign::public_key_line(public_key)
+            .ok_or_else(|| Error::Input("no public key found".into()))?;
+        minisign_verify::PublicKey::from_base64(&line)
+            .map_err(|e| Error::Input(format!("not a minisign public key: {e}")))?;
+        let mut config = Config::load(&self.data_dir)?;
+        if !config.packs.trusted_keys.contains(&line) {
+            config.packs.trusted_keys.push(line.clone());
+            config.save(&self.data_dir)?;
+        }
+        self.rules.trusted_keys = config.packs.trusted_keys;
+        self.load_installed();
+        Ok(line)
     }
 }

@@ -21,7 +21,7 @@ pub enum Error {
     Finalized(String),
     #[error("record {id}: {reason}")]
     BadState { id: String, reason: String },
-    #[error("pack error in {file}: {message}")]
+    #[error("template pack refused or broken:\n  {message}")]
     Pack { file: String, message: String },
     #[error("template error: {0}")]
     Template(String),

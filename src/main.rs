@@ -1,5 +1,7 @@
 //! `hikae`: the headless command line for administrators and scripts.
 
+mod cli_pack;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,7 +15,7 @@ use hikae::record::{jst, Patient, Record, Status};
 use hikae::store::Query;
 use hikae::Error;
 
-const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized)";
+const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized), 7 pack refused";
 
 #[derive(Parser)]
 #[command(name = "hikae", version, about = "Hikae (控え): offline downtime records for hospital wards", after_help = EXIT_CODES)]
@@ -69,6 +71,9 @@ enum Command {
         #[command(flatten)]
         filter: Filter,
     },
+    /// Template packs: create, check, build, sign, verify, install, roll back
+    #[command(subcommand)]
+    Pack(cli_pack::PackCmd),
     /// Create fictional demo records and write their PDFs to a folder
     Demo {
         /// Output folder (default: DATA_DIR/demo-pdf)
@@ -150,6 +155,7 @@ fn main() -> ExitCode {
                 Some(Error::RecordNotFound(_) | Error::TemplateNotFound(_)) => 4,
                 Some(Error::Database { .. } | Error::SchemaTooNew { .. }) => 5,
                 Some(Error::Finalized(_) | Error::BadState { .. }) => 6,
+                Some(Error::Pack { .. }) => 7,
                 _ => 1,
             };
             ExitCode::from(code)
@@ -162,22 +168,30 @@ fn open(data_dir: Option<PathBuf>) -> anyhow::Result<Hikae> {
         Some(d) => d,
         None => default_data_dir()?,
     };
-    Ok(Hikae::open(&dir)?)
+    let app = Hikae::open(&dir)?;
+    for w in &app.warnings {
+        eprintln!("hikae: warning: {w}");
+    }
+    Ok(app)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut app = open(cli.data_dir)?;
     match cli.command {
+        Command::Pack(cmd) => return cli_pack::run(&mut app, cmd),
         Command::Templates => {
-            for t in &app.pack().templates {
+            for b in app.templates() {
+                let t = b.template();
                 println!(
                     "{:<22} {} / {}  (v{})",
                     t.form.id, t.form.title.ja, t.form.title.en, t.form.version
                 );
                 println!("{:<22} 用途: {}", "", t.scope.approved_uses.join("、"));
             }
-            let m = &app.pack().manifest;
-            println!("\npack: {} {} ({})", m.id, m.version, m.name.ja);
+            for p in app.active_packs() {
+                let m = &p.manifest;
+                println!("\npack: {} {} ({})", m.id, m.version, m.name.ja);
+            }
         }
         Command::New(a) => {
             let t = app.template(&a.template)?;
@@ -185,7 +199,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(f) => read_json_object(f)?,
                 None => Values::new(),
             };
-            parse_pairs(&t.form, &a.values, &mut values)?;
+            parse_pairs(&t.template().form, &a.values, &mut values)?;
             let rec = app.new_record(
                 &a.template,
                 Patient {
@@ -200,7 +214,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Set(a) => {
             let rec = app.get(&a.record)?;
-            let form = &app.template_of(&rec)?.form;
+            let bound = app.template_of(&rec)?;
+            let form = &bound.template().form;
             let mut patch = match &a.from {
                 Some(f) => read_json_object(f)?,
                 None => Values::new(),
@@ -289,7 +304,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let out = out.unwrap_or_else(|| app.data_dir().join("demo-pdf"));
             let made = hikae::demo::run(&mut app, &out)?;
             for d in &made {
-                let t = app.template_of(&d.record)?;
+                let b = app.template_of(&d.record)?;
+                let t = b.template();
                 println!(
                     "{}  {}  {} {}  {}  ({} pages)",
                     short(&d.record.id),
@@ -347,7 +363,8 @@ fn print_list(records: &[Record]) {
 }
 
 fn print_record(app: &Hikae, r: &Record) -> anyhow::Result<()> {
-    let t = app.template_of(r)?;
+    let b = app.template_of(r)?;
+    let t = b.template();
     println!("{}  {}", t.form.title.ja, r.status.label_ja());
     println!(
         "id:        {} (version {}, revision {})",

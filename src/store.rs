@@ -15,7 +15,11 @@ use crate::form::{FormDef, Values};
 use crate::record::{new_id, Patient, Provenance, Record, Status};
 
 /// Schema history. Append only: a released migration is never edited.
-const MIGRATIONS: &[Migration] = &[Migration::Sql(V1_RECORDS), Migration::Rust(v2_search_index)];
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(V1_RECORDS),
+    Migration::Rust(v2_search_index),
+    Migration::Sql(V3_PACK_EVENTS),
+];
 
 enum Migration {
     Sql(&'static str),
@@ -56,6 +60,22 @@ CREATE TRIGGER records_finalized_no_delete BEFORE DELETE ON records WHEN OLD.sta
 BEGIN SELECT RAISE(ABORT, 'finalized records are immutable'); END;
 ";
 
+/// v3: who installed or rolled back which template pack, when and why.
+const V3_PACK_EVENTS: &str = "
+CREATE TABLE pack_events (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    action       TEXT NOT NULL CHECK (action IN ('install', 'rollback')),
+    pack_id      TEXT NOT NULL,
+    from_version TEXT,
+    to_version   TEXT NOT NULL,
+    by_whom      TEXT NOT NULL,
+    reason       TEXT
+);
+CREATE TRIGGER pack_events_append_only_u BEFORE UPDATE ON pack_events BEGIN SELECT RAISE(ABORT, 'pack events are append-only'); END;
+CREATE TRIGGER pack_events_append_only_d BEFORE DELETE ON pack_events BEGIN SELECT RAISE(ABORT, 'pack events are append-only'); END;
+";
+
 /// v2: full-text search (trigram tokenizer: works for Japanese without word splitting).
 fn v2_search_index(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     tx.execute_batch("CREATE VIRTUAL TABLE record_search USING fts5(body, tokenize = 'trigram');")?;
@@ -92,6 +112,19 @@ pub struct NewRecord {
     pub provenance: Provenance,
     pub author: String,
     pub values: Values,
+}
+
+/// An installation or rollback of a template pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackEvent {
+    pub at: DateTime<Utc>,
+    /// "install" or "rollback"
+    pub action: String,
+    pub pack_id: String,
+    pub from_version: Option<String>,
+    pub to_version: String,
+    pub by: String,
+    pub reason: Option<String>,
 }
 
 /// Search criteria; all given criteria must match.
@@ -515,6 +548,38 @@ impl Store {
             )
             .optional()
             .map_err(|e| db_err(&self.path, e))
+    }
+
+    pub fn record_pack_event(&mut self, e: &PackEvent) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO pack_events (at, action, pack_id, from_version, to_version, by_whom, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![ts(e.at), e.action, e.pack_id, e.from_version, e.to_version, e.by, e.reason],
+            )
+            .map(|_| ())
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    pub fn pack_events(&self) -> Result<Vec<PackEvent>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, action, pack_id, from_version, to_version, by_whom, reason FROM pack_events ORDER BY id")
+            .map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PackEvent {
+                    at: parse_ts(&r.get::<_, String>(0)?)?,
+                    action: r.get(1)?,
+                    pack_id: r.get(2)?,
+                    from_version: r.get(3)?,
+                    to_version: r.get(4)?,
+                    by: r.get(5)?,
+                    reason: r.get(6)?,
+                })
+            })
+            .and_then(|r| r.collect())
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(rows)
     }
 
     /// Direct SQL access for tests that must prove the database itself refuses a change.

@@ -146,6 +146,12 @@ pub fn read(bytes: &[u8]) -> Result<Files, Vec<PackProblem>> {
             ),
         )]);
     }
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Err(vec![problem(
+            ARCHIVE,
+            "not a Hikae pack archive (a .hikaepack is a gzip-compressed tar)",
+        )]);
+    }
     // the limit applies to the decompressed stream, so a small bomb cannot expand unchecked
     let gz = flate2::read::GzDecoder::new(bytes).take(MAX_TOTAL_BYTES + 1024 * 1024);
     let mut archive = tar::Archive::new(gz);

@@ -11,6 +11,7 @@
 
 pub mod archive;
 pub mod check;
+pub mod install;
 pub mod sign;
 
 use std::collections::BTreeMap;
