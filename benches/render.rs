@@ -53,9 +53,10 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = Hikae::open(dir.path()).expect("open");
     let (ds, ward) = records(&mut app);
-    let pack = app.pack();
-    let t_ds = app.template_of(&ds).expect("template");
-    let t_ward = app.template_of(&ward).expect("template");
+    let b_ds = app.template_of(&ds).expect("template");
+    let b_ward = app.template_of(&ward).expect("template");
+    let pack = &*b_ds.pack;
+    let (t_ds, t_ward) = (b_ds.template(), b_ward.template());
     let pdf = render::pdf(pack, t_ds, &ds).expect("warm-up");
     eprintln!(
         "discharge summary: {} pages, {} bytes",

@@ -220,10 +220,11 @@ fn every_builtin_template_renders_empty_and_full() {
             .new_record(&f.template, f.patient.clone(), "x", f.values.clone())
             .expect("full draft");
         for rec in [&empty, &full] {
-            let t = app.template_of(rec).expect("template");
-            let html = render::html_fragment(app.pack(), t, rec).expect("html");
+            let b = app.template_of(rec).expect("template");
+            let (pack, t) = (&b.pack, b.template());
+            let html = render::html_fragment(pack, t, rec).expect("html");
             hikae::doc::parse(&html).expect("html stays inside the printable subset");
-            let text = render::text(app.pack(), t, rec).expect("text");
+            let text = render::text(pack, t, rec).expect("text");
             assert!(
                 text.contains(&rec.patient.name) || f.template == "ward-handover",
                 "{}: text names the patient",

@@ -214,7 +214,8 @@ fn an_existing_database_is_migrated_with_its_records() {
         assert_eq!(old.schema_version().expect("version"), 1);
         let app = hikae::app::Hikae::open(tempfile::tempdir().expect("t").path())
             .expect("app for provenance");
-        let t = app.template("sbar-handover").expect("template");
+        let bound = app.template("sbar-handover").expect("template");
+        let t = bound.template();
         let rec = old
             .create(hikae::store::NewRecord {
                 patient: patient("DEMO-9", "古い 記録"),
