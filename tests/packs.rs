@@ -681,6 +681,24 @@ fn round_trip_from_the_command_line_with_debian_minisign() {
         "{list}"
     );
 
+    // a version number is never reused: the rolled-back 0.2.0 stays as it was
+    let again = cli(
+        &data,
+        &[
+            "pack",
+            "install",
+            &p("ward-0.2.0.hikaepack"),
+            "--by",
+            "管理者",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(7));
+    assert!(
+        stderr(&again).contains("ward-east 0.2.0 is already installed"),
+        "{}",
+        stderr(&again)
+    );
+
     // check reports every problem with its position, exit 7
     std::fs::write(
         src.join("example-note/record.html"),

@@ -66,6 +66,15 @@ pub fn validate(
             "state = \"trial\": trial packs are accepted only in drill mode",
         ));
     }
+    if parse_version(&m.version).is_none() {
+        problems.push(problem(
+            "pack.toml",
+            format!(
+                "version '{}' is not MAJOR.MINOR.PATCH (e.g. 2026.3.0)",
+                m.version
+            ),
+        ));
+    }
     let app = parse_version(env!("CARGO_PKG_VERSION"));
     match parse_version(&m.min_app_version) {
         None => problems.push(problem(
@@ -197,15 +206,19 @@ impl PackDir {
         }
         let pack_root = self.root.join(&id);
         let final_dir = pack_root.join(&version);
+        if final_dir.exists() {
+            // records made with that build are bound to it: a version number is never reused
+            return Err(vec![problem(
+                "pack.toml",
+                format!("{id} {version} is already installed; give a changed pack a new version, or make it active with `hikae pack rollback {id} --to {version}`"),
+            )]);
+        }
         let tmp = pack_root.join(format!(".{version}.tmp"));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
         let write = || -> std::io::Result<()> {
             std::fs::write(tmp.join(ARCHIVE_NAME), bytes)?;
             std::fs::write(tmp.join(SIGNATURE_NAME), signature.unwrap_or_default())?;
-            if final_dir.exists() {
-                std::fs::remove_dir_all(&final_dir)?; // a leftover of a rolled-back newer install
-            }
             std::fs::rename(&tmp, &final_dir)
         };
         if let Err(e) = write() {

@@ -652,9 +652,17 @@ fn gray(g: f32) -> Color {
 
 fn parsed_font() -> Result<&'static ParsedFont> {
     static F: OnceLock<Option<ParsedFont>> = OnceLock::new();
-    F.get_or_init(|| ParsedFont::from_bytes(font::REGULAR_TTF, 0, &mut Vec::new()))
-        .as_ref()
-        .ok_or_else(|| Error::Layout("the bundled font could not be parsed".into()))
+    F.get_or_init(|| {
+        let mut font = ParsedFont::from_bytes(font::REGULAR_TTF, 0, &mut Vec::new())?;
+        // printpdf clones the font into every document. These two maps serve only
+        // character→glyph lookups, which we do ourselves (`glyphs`, with the text attached
+        // for ToUnicode), so an empty copy keeps each clone cheap.
+        font.cmap_subtable = None;
+        font.reverse_glyph_cache.clear();
+        Some(font)
+    })
+    .as_ref()
+    .ok_or_else(|| Error::Layout("the bundled font could not be parsed".into()))
 }
 
 /// Lays out and writes several records into one PDF; page numbers count within each record.
