@@ -37,7 +37,7 @@ done
 echo "== peak memory (max RSS of the process tree's largest process, /usr/bin/time)"
 /usr/bin/time -f "hikae     %M KiB" "$bin" --data-dir "$work/data" render "$id" --pdf "$work/h2.pdf" 2>&1 | grep KiB
 /usr/bin/time -f "chromium  %M KiB (main process only)" "${chrome[@]}" --print-to-pdf="$work/c2.pdf" "file://$work/ds.html" 2>&1 | grep KiB
-echo "== 40-patient... ward sheet of the demo (12 patients) for reference"
+echo "== ward handover sheet of the demo (12 patients)"
 hyperfine -N --warmup 1 --runs "${RUNS:-15}" \
   "$bin --data-dir $work/data render $ward --pdf $work/w1.pdf" \
   "${chrome[*]} --print-to-pdf=$work/w2.pdf file://$work/ward.html" 2>&1 | grep -E 'Benchmark|Time|faster|±' || true
