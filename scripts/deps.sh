@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs what Hikae needs on Debian 12 (idempotent; root or sudo). Sourced by run.sh / test.sh.
+# Installs what Hikae needs on Debian 12 (idempotent; root or sudo).
+#   deps.sh                build the core and CLI
+#   deps.sh test           + poppler-utils, minisign (PDF and signature tests)
+#   deps.sh desktop        + Tauri/WebKitGTK build packages, Xvfb, WebKitWebDriver
+#   deps.sh test desktop   both
 set -euo pipefail
 need=(build-essential pkg-config libssl-dev)
-if [ "${1:-}" = "test" ]; then need+=(poppler-utils minisign); fi
+for group in "$@"; do
+  case "$group" in
+    test) need+=(poppler-utils minisign) ;;
+    desktop) need+=(libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev file xvfb xauth webkit2gtk-driver python3-pip) ;;
+  esac
+done
 missing=()
 for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -12,6 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 fi
 if ! command -v cargo >/dev/null; then
-  echo "cargo (Rust 1.88 or newer) is required: https://rustup.rs" >&2
+  echo "cargo (Rust 1.90 or newer) is required: https://rustup.rs" >&2
   exit 1
 fi

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: unit, integration (real SQLite files, real PDFs checked with poppler), CLI.
+# Runs every test: Rust unit and integration tests (real SQLite files, real PDFs checked with
+# poppler, Debian's minisign), the UI's unit tests (Vitest), and the end-to-end tests of the
+# real desktop app in a real webview (scripts/e2e.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh test
+bash scripts/deps.sh test desktop
 cargo fmt --all -- --check
+# the desktop crate embeds ui/dist at compile time, so the UI is built first
+(cd ui && npm ci --no-audit --no-fund --silent && npm run --silent build && npx vitest run)
 cargo test --workspace --all-targets --locked
+bash scripts/e2e.sh

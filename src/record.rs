@@ -79,6 +79,11 @@ pub fn jst(t: DateTime<Utc>) -> String {
     t.with_timezone(&Tokyo).format("%Y/%m/%d %H:%M").to_string()
 }
 
+/// Clock time as shown in the autosave indicator: Asia/Tokyo, `14:32:05`.
+pub fn jst_clock(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Tokyo).format("%H:%M:%S").to_string()
+}
+
 /// A new record id (UUID v4).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# End-to-end tests: builds the UI and the desktop app, then drives the real binary in a real
+# WebKitGTK webview under Xvfb over WebDriver (tauri-driver + WebKitWebDriver).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh desktop
+python3 -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt 2>/dev/null \
+  || python3 -m pip install -q --break-system-packages -r tests/e2e/requirements.txt
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.0.6 --quiet
+(cd ui && npm ci --no-audit --no-fund --silent && npm run --silent build)
+cargo build -p hikae-desktop --quiet
+display=":$((90 + RANDOM % 9))"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $xvfb 2>/dev/null || true' EXIT
+sleep 1
+DISPLAY="$display" python3 -m pytest -q tests/e2e "$@"
+echo "screenshots: target/e2e-screenshots/"

@@ -1,0 +1,19 @@
+fn main() {
+    // Only these commands exist for the webview; capabilities/default.json grants them.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "list_templates",
+            "list_procedures",
+            "new_record",
+            "get_record",
+            "save_values",
+            "finalize_record",
+            "correct_record",
+            "preview_html",
+            "record_text",
+            "search_records",
+        ]),
+    ))
+    .expect("tauri build configuration");
+}

@@ -1,0 +1,41 @@
+//! The one error type at the Tauri boundary: every core error becomes `{code, message, fields}`.
+//! The UI maps `code` (and each field problem's code) to Japanese or English text.
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct CmdError {
+    pub code: &'static str,
+    pub message: String,
+    pub fields: Vec<hikae::form::FieldError>,
+}
+
+impl From<hikae::Error> for CmdError {
+    fn from(e: hikae::Error) -> Self {
+        let fields = match &e {
+            hikae::Error::Invalid(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        CmdError {
+            code: e.code(),
+            message: e.to_string(),
+            fields,
+        }
+    }
+}
+
+pub type CmdResult<T> = Result<T, CmdError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialize_with_code_message_and_fields() {
+        let e: CmdError = hikae::Error::RecordNotFound("x".into()).into();
+        let v = serde_json::to_value(&e).expect("serialize");
+        assert_eq!(v["code"], "record_not_found");
+        assert_eq!(v["fields"], serde_json::json!([]));
+        assert!(v["message"].as_str().is_some_and(|m| m.contains('x')));
+    }
+}

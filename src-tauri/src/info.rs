@@ -1,0 +1,92 @@
+//! Commands about the installation: data folder, packs, templates, procedures.
+
+use serde::Serialize;
+use tauri::State;
+
+use hikae::form::{FormDef, L10n};
+use hikae::procedure::{Contact, Procedure};
+
+use crate::error::CmdResult;
+use crate::AppState;
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub data_dir: String,
+    pub packs: Vec<PackInfo>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct PackInfo {
+    pub id: String,
+    pub version: String,
+    pub name: L10n,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<AppState>) -> CmdResult<AppInfo> {
+    let app = state.lock()?;
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        data_dir: app.data_dir().display().to_string(),
+        packs: app
+            .active_packs()
+            .iter()
+            .map(|p| PackInfo {
+                id: p.manifest.id.clone(),
+                version: p.manifest.version.clone(),
+                name: p.manifest.name.clone(),
+            })
+            .collect(),
+        warnings: app.warnings.clone(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct TemplateInfo {
+    pub form: FormDef,
+    pub approved_uses: Vec<String>,
+    pub data_categories: Vec<String>,
+    pub pack_id: String,
+    pub pack_version: String,
+}
+
+#[tauri::command]
+pub fn list_templates(state: State<AppState>) -> CmdResult<Vec<TemplateInfo>> {
+    let app = state.lock()?;
+    Ok(app
+        .templates()
+        .into_iter()
+        .map(|b| {
+            let t = b.template();
+            TemplateInfo {
+                form: t.form.clone(),
+                approved_uses: t.scope.approved_uses.clone(),
+                data_categories: t.scope.data_categories.clone(),
+                pack_id: b.pack.manifest.id.clone(),
+                pack_version: b.pack.manifest.version.clone(),
+            }
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+pub struct Procedures {
+    pub procedures: Vec<Procedure>,
+    pub contacts: Vec<Contact>,
+}
+
+#[tauri::command]
+pub fn list_procedures(state: State<AppState>) -> CmdResult<Procedures> {
+    let app = state.lock()?;
+    let mut out = Procedures {
+        procedures: Vec::new(),
+        contacts: Vec::new(),
+    };
+    for p in app.active_packs() {
+        out.procedures.extend(p.procedures.iter().cloned());
+        out.contacts.extend(p.contacts.contacts.iter().cloned());
+    }
+    Ok(out)
+}

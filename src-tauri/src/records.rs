@@ -1,0 +1,161 @@
+//! Commands about records: thin calls into `hikae::app`, plain data out.
+
+use serde::Serialize;
+use tauri::State;
+
+use hikae::form::{FieldError, FormDef, Values};
+use hikae::record::{jst, jst_clock, Patient, Record};
+use hikae::store::Query;
+
+use crate::error::CmdResult;
+use crate::AppState;
+
+#[derive(Serialize)]
+pub struct RecordView {
+    pub record: Record,
+    pub form: FormDef,
+    pub created_jst: String,
+    pub updated_jst: String,
+    pub problems: Vec<FieldError>,
+    pub superseded_by: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Saved {
+    pub revision: i64,
+    pub saved_at: String,
+    pub problems: Vec<FieldError>,
+}
+
+fn view(app: &hikae::app::Hikae, record: Record) -> CmdResult<RecordView> {
+    let bound = app.template_of(&record)?;
+    let form = bound.template().form.clone();
+    let problems = form.validate(&record.values);
+    let superseded_by = app.store.superseded_by(&record.id)?;
+    Ok(RecordView {
+        created_jst: jst(record.created_at),
+        updated_jst: jst(record.updated_at),
+        record,
+        form,
+        problems,
+        superseded_by,
+    })
+}
+
+#[tauri::command]
+pub fn new_record(
+    state: State<AppState>,
+    template_id: String,
+    patient_id: String,
+    patient_name: String,
+    author: String,
+) -> CmdResult<RecordView> {
+    let mut app = state.lock()?;
+    let rec = app.new_record(
+        &template_id,
+        Patient {
+            id: patient_id,
+            name: patient_name,
+        },
+        &author,
+        Values::new(),
+    )?;
+    view(&app, rec)
+}
+
+#[tauri::command]
+pub fn get_record(state: State<AppState>, id: String) -> CmdResult<RecordView> {
+    let app = state.lock()?;
+    let rec = app.get(&id)?;
+    view(&app, rec)
+}
+
+/// The form's autosave: the whole value map, one transaction.
+#[tauri::command]
+pub fn save_values(state: State<AppState>, id: String, values: Values) -> CmdResult<Saved> {
+    let mut app = state.lock()?;
+    let (rec, problems) = app.replace(&id, values)?;
+    Ok(Saved {
+        revision: rec.revision,
+        saved_at: jst_clock(rec.updated_at),
+        problems,
+    })
+}
+
+#[tauri::command]
+pub fn finalize_record(
+    state: State<AppState>,
+    id: String,
+    reviewer: String,
+) -> CmdResult<RecordView> {
+    let mut app = state.lock()?;
+    let rec = app.finalize(&id, &reviewer)?;
+    view(&app, rec)
+}
+
+#[tauri::command]
+pub fn correct_record(
+    state: State<AppState>,
+    id: String,
+    reason: String,
+    author: String,
+) -> CmdResult<RecordView> {
+    let mut app = state.lock()?;
+    let rec = app.correct(&id, &reason, &author)?;
+    view(&app, rec)
+}
+
+/// The same HTML the PDF is laid out from.
+#[tauri::command]
+pub fn preview_html(state: State<AppState>, id: String) -> CmdResult<String> {
+    let app = state.lock()?;
+    let rec = app.get(&id)?;
+    let b = app.template_of(&rec)?;
+    Ok(hikae::render::html_fragment(&b.pack, b.template(), &rec)?)
+}
+
+#[tauri::command]
+pub fn record_text(state: State<AppState>, id: String) -> CmdResult<String> {
+    Ok(state.lock()?.text(&id)?)
+}
+
+#[derive(Serialize)]
+pub struct Row {
+    pub id: String,
+    pub status: &'static str,
+    pub template_id: String,
+    pub patient_id: String,
+    pub patient_name: String,
+    pub version: u32,
+    pub updated_jst: String,
+}
+
+#[tauri::command]
+pub fn search_records(
+    state: State<AppState>,
+    text: Option<String>,
+    status: Option<String>,
+    template: Option<String>,
+) -> CmdResult<Vec<Row>> {
+    let app = state.lock()?;
+    let q = Query {
+        text: text.filter(|t| !t.trim().is_empty()),
+        status: status.as_deref().and_then(hikae::record::Status::parse),
+        template: template.filter(|t| !t.is_empty()),
+        patient: None,
+        limit: Some(200),
+    };
+    Ok(app
+        .search(&q)?
+        .into_iter()
+        .map(|r| Row {
+            status: r.status.as_str(),
+            template_id: r.provenance.template_id.clone(),
+            patient_id: r.patient.id.clone(),
+            patient_name: r.patient.name.clone(),
+            version: r.version,
+            updated_jst: jst(r.updated_at),
+            id: r.id,
+        })
+        .collect())
+}

@@ -1,0 +1,94 @@
+"""End-to-end harness: the real Hikae binary in a real WebKitGTK webview under Xvfb,
+driven over WebDriver through tauri-driver. Run by scripts/test.sh (scripts/e2e.sh)."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = Path(os.environ.get("HIKAE_APP", ROOT / "target" / "debug" / "hikae-desktop"))
+SHOTS = Path(os.environ.get("HIKAE_SHOTS", ROOT / "target" / "e2e-screenshots"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = free_port()
+NATIVE_PORT = free_port()
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    with tempfile.TemporaryDirectory(prefix="hikae-e2e-") as d:
+        yield Path(d)
+
+
+@pytest.fixture(scope="session")
+def driver_server(data_dir):
+    """tauri-driver (which starts WebKitWebDriver); stopped with SIGTERM so no child lingers."""
+    env = dict(os.environ, HIKAE_DATA_DIR=str(data_dir))
+    # fresh ports every run, so a driver left by an interrupted run can never answer this one
+    proc = subprocess.Popen(
+        ["tauri-driver", "--port", str(PORT), "--native-port", str(NATIVE_PORT)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        wait_port(PORT)
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def new_session():
+    opts = ArgOptions()
+    opts.set_capability("browserName", "wry")
+    opts.set_capability("tauri:options", {"application": str(APP)})
+    d = webdriver.Remote(command_executor=f"http://127.0.0.1:{PORT}", options=opts)
+    d.implicitly_wait(5)
+    d.set_script_timeout(5)
+    return d
+
+
+@pytest.fixture
+def app(driver_server):
+    d = new_session()
+    yield d
+    try:
+        d.quit()
+    except Exception:
+        pass
+
+
+def shot(driver, name: str) -> Path:
+    """Screenshot after the page has laid out and painted. (WebKitWebDriver's async scripts can
+    wedge after a re-render here, so the usual two-requestAnimationFrame wait is not used.)"""
+    driver.execute_script("return document.body.getBoundingClientRect().height")
+    time.sleep(0.3)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path

@@ -1,0 +1,91 @@
+"""The downtime workflow in the real app."""
+import os
+import signal
+import subprocess
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import new_session, shot
+
+
+def wait_text(driver, css: str, text: str, timeout: float = 10):
+    WebDriverWait(driver, timeout).until(lambda d: text in d.find_element(By.CSS_SELECTOR, css).text)
+
+
+def start(driver, name="看護師 見本"):
+    user = driver.find_element(By.ID, "user")
+    user.clear()
+    user.send_keys(name)
+    driver.find_element(By.ID, "start").click()
+
+
+def new_record(driver, template, pid, pname):
+    driver.find_element(By.ID, "nav-new").click()
+    driver.find_element(By.CSS_SELECTOR, f'[data-template="{template}"]').click()
+    driver.find_element(By.ID, "patient-id").send_keys(pid)
+    driver.find_element(By.ID, "patient-name").send_keys(pname)
+    driver.find_element(By.ID, "create").click()
+
+
+def test_discharge_summary_autosaves_and_survives_a_crash(app, data_dir):
+    shot(app, "01-start")
+    start(app)
+    app.find_element(By.ID, "nav-new").click()
+    shot(app, "02-choose-type")
+    app.find_element(By.CSS_SELECTOR, '[data-template="discharge-summary"]').click()
+    app.find_element(By.ID, "patient-id").send_keys("DEMO-E2E-1")
+    app.find_element(By.ID, "patient-name").send_keys("架空 花子")
+    shot(app, "03-patient")
+    app.find_element(By.ID, "create").click()
+
+    app.find_element(By.ID, "f-chief_complaint").send_keys("3日前からの発熱と咳嗽。")
+    wait_text(app, "#save-state", "保存済み")
+    # medication table: add a row with the button, the next by Enter in the last cell
+    app.find_element(By.ID, "f-discharge_meds-add").click()
+    app.find_element(By.ID, "f-discharge_meds-0-0").send_keys("アムロジピン錠 5mg")
+    app.find_element(By.ID, "f-discharge_meds-0-1").send_keys("1錠")
+    app.find_element(By.ID, "f-discharge_meds-0-2").send_keys("1日1回 朝食後")
+    app.find_element(By.ID, "f-discharge_meds-0-3").send_keys("28" + Keys.ENTER)
+    app.find_element(By.ID, "f-discharge_meds-1-0").send_keys("カルボシステイン錠")
+    wait_text(app, "#preview", "カルボシステイン錠")
+    assert "アムロジピン錠 5mg" in app.find_element(By.ID, "preview").text
+    shot(app, "04-form-and-preview")
+
+    # type, wait for the save, then kill the app the hard way mid-edit
+    app.find_element(By.ID, "f-hospital_course").send_keys("入院後、抗菌薬で加療した。")
+    wait_text(app, "#save-state", "保存済み")
+    subprocess.run(["pkill", "-KILL", "-f", "target/.*/hikae-desktop"], check=False)
+    time.sleep(1)
+    try:
+        app.quit()  # the driver still counts the killed app's session
+    except Exception:
+        pass
+
+    d2 = new_session()
+    try:
+        start(d2)
+        d2.find_element(By.ID, "nav-list").click()
+        d2.find_element(By.ID, "search").send_keys("DEMO-E2E-1")
+        WebDriverWait(d2, 10).until(lambda d: "架空 花子" in d.find_element(By.ID, "record-list").text)
+        d2.find_element(By.CSS_SELECTOR, "#record-list button.link").click()
+        assert d2.find_element(By.ID, "f-chief_complaint").get_attribute("value") == "3日前からの発熱と咳嗽。"
+        assert d2.find_element(By.ID, "f-hospital_course").get_attribute("value") == "入院後、抗菌薬で加療した。"
+        assert d2.find_element(By.ID, "f-discharge_meds-1-0").get_attribute("value") == "カルボシステイン錠"
+        shot(d2, "05-after-crash")
+    finally:
+        d2.quit()
+
+
+def test_language_switch_keeps_the_screen_usable(app):
+    start(app)
+    app.find_element(By.ID, "nav-settings").click()
+    shot(app, "06-settings-ja")
+    from selenium.webdriver.support.ui import Select
+    Select(app.find_element(By.ID, "lang")).select_by_value("en")
+    wait_text(app, "#nav-new", "New record")
+    shot(app, "07-settings-en")
+    Select(app.find_element(By.ID, "lang")).select_by_value("ja")
+    wait_text(app, "#nav-new", "新しい記録")

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { addRow, completeValues, isTemporaryPatientId, moveRow, problemsAt, removeRow, SaveQueue, temporaryPatientId } from "./form";
+import type { FieldDef, FormDef } from "./types";
+
+const col = (id: string): FieldDef => ({ id, label: { ja: id, en: id }, type: "text", required: false, help: null, unit: null, min: null, max: null, max_length: null, options: [], columns: [], min_rows: null });
+const meds: FieldDef = { ...col("meds"), type: "table", columns: [col("drug"), col("dose")] };
+const form: FormDef = { id: "f", version: "1", title: { ja: "f", en: "f" }, description: null, print: { large_type: false }, fields: [col("name"), meds, { ...col("ok"), type: "checkbox" }] };
+
+describe("form values", () => {
+  it("fills every field, keeping stored values", () => {
+    expect(completeValues(form, { name: "山田" })).toEqual({ name: "山田", meds: [], ok: false });
+  });
+  it("adds, removes and moves rows", () => {
+    let rows = addRow([], meds);
+    rows = addRow(rows, meds);
+    rows[0].drug = "A";
+    rows[1].drug = "B";
+    expect(moveRow(rows, 0, 1).map((r) => r.drug)).toEqual(["B", "A"]);
+    expect(moveRow(rows, 0, -1)).toBe(rows);
+    expect(removeRow(rows, 0).map((r) => r.drug)).toEqual(["B"]);
+    expect(addRow(rows, meds, 1)[1]).toEqual({ drug: "", dose: "" });
+  });
+  it("finds problems for a field and its cells", () => {
+    const p = [
+      { path: "meds[2].dose", label: "x", problem: { code: "required" } },
+      { path: "medsx", label: "y", problem: { code: "required" } },
+    ];
+    expect(problemsAt(p, "meds")).toHaveLength(1);
+    expect(problemsAt(p, "meds[2].dose")).toHaveLength(1);
+  });
+});
+
+describe("temporary patient IDs", () => {
+  it("encode the time and are recognizable", () => {
+    const id = temporaryPatientId(new Date(2026, 10, 21, 14, 5), () => 0);
+    expect(id).toBe("DT-20261121-1405-222");
+    expect(isTemporaryPatientId(id)).toBe(true);
+    expect(isTemporaryPatientId("P-000123")).toBe(false);
+  });
+});
+
+describe("SaveQueue", () => {
+  it("never overlaps saves and always saves the latest values", async () => {
+    const saved: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const q = new SaveQueue<number>(async (v) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      saved.push(v);
+      inFlight--;
+    }, () => {});
+    for (let i = 1; i <= 20; i++) q.push(i);
+    while (q.busy) await new Promise((r) => setTimeout(r, 2));
+    expect(maxInFlight).toBe(1);
+    expect(saved[0]).toBe(1);
+    expect(saved[saved.length - 1]).toBe(20);
+    expect(saved.length).toBeLessThan(20);
+  });
+  it("keeps unsaved values after a failure and saves them on retry", async () => {
+    let fail = true;
+    const saved: string[] = [];
+    const errors: unknown[] = [];
+    const q = new SaveQueue<string>(async (v) => {
+      if (fail) throw new Error("disk full");
+      saved.push(v);
+    }, (e) => errors.push(e));
+    q.push("typed text");
+    await new Promise((r) => setTimeout(r, 5));
+    expect(errors).toHaveLength(1);
+    expect(q.busy).toBe(true);
+    fail = false;
+    q.retry();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(saved).toEqual(["typed text"]);
+  });
+});

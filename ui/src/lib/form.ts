@@ -1,0 +1,103 @@
+// Pure form logic used by the components (no Tauri, no DOM): unit-tested in form.test.ts.
+import type { FieldDef, FieldError, FormDef, Row, Values } from "./types";
+
+export function emptyValue(f: FieldDef): string | boolean | Row[] {
+  if (f.type === "checkbox") return false;
+  if (f.type === "table") return [];
+  return "";
+}
+
+export function emptyRow(f: FieldDef): Row {
+  const row: Row = {};
+  for (const c of f.columns) row[c.id] = c.type === "checkbox" ? false : "";
+  return row;
+}
+
+/** Every field present; stored values win. */
+export function completeValues(form: FormDef, stored: Values): Values {
+  const out: Values = {};
+  for (const f of form.fields) out[f.id] = stored[f.id] ?? emptyValue(f);
+  return out;
+}
+
+export function addRow(rows: Row[], f: FieldDef, at = rows.length): Row[] {
+  const copy = rows.slice();
+  copy.splice(at, 0, emptyRow(f));
+  return copy;
+}
+
+export function removeRow(rows: Row[], index: number): Row[] {
+  return rows.filter((_, i) => i !== index);
+}
+
+export function moveRow(rows: Row[], index: number, by: -1 | 1): Row[] {
+  const to = index + by;
+  if (to < 0 || to >= rows.length) return rows;
+  const copy = rows.slice();
+  [copy[index], copy[to]] = [copy[to], copy[index]];
+  return copy;
+}
+
+/** Problems for one field (or one table cell: `meds[2].dose`). */
+export function problemsAt(problems: FieldError[], path: string): FieldError[] {
+  return problems.filter((p) => p.path === path || p.path.startsWith(path + "[") || p.path.startsWith(path + "."));
+}
+
+export function cellPath(field: string, rowIndex: number, column: string): string {
+  return `${field}[${rowIndex + 1}].${column}`;
+}
+
+/** A temporary patient ID for downtime, marked for later reconciliation: DT-20261121-1430-7Q2. */
+export function temporaryPatientId(now: Date, random: () => number = Math.random): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  const alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+  let tail = "";
+  for (let i = 0; i < 3; i++) tail += alphabet[Math.floor(random() * alphabet.length) % alphabet.length];
+  return `DT-${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}-${tail}`;
+}
+
+export function isTemporaryPatientId(id: string): boolean {
+  return /^DT-\d{8}-\d{4}-[2-9A-HJ-NP-Z]{3}$/.test(id);
+}
+
+/**
+ * Serializes saves: at most one in flight; while one runs, only the latest values wait.
+ * Nothing typed is dropped: the last `push` before idle is always saved.
+ */
+export class SaveQueue<T> {
+  private running = false;
+  private pending: T | null = null;
+  constructor(private save: (v: T) => Promise<void>, private onError: (e: unknown) => void) {}
+
+  push(v: T): void {
+    this.pending = v;
+    if (!this.running) void this.drain();
+  }
+
+  get busy(): boolean {
+    return this.running || this.pending !== null;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.pending !== null) {
+      const v = this.pending;
+      this.pending = null;
+      try {
+        await this.save(v);
+      } catch (e) {
+        this.onError(e);
+        // keep the unsaved values so the next change (or a retry) saves them
+        if (this.pending === null) this.pending = v;
+        this.running = false;
+        return;
+      }
+    }
+    this.running = false;
+  }
+
+  /** Retries the values a failed save left behind. */
+  retry(): void {
+    if (!this.running && this.pending !== null) void this.drain();
+  }
+}

@@ -1,0 +1,100 @@
+// UI texts, Japanese first. The core returns codes; their wording lives here.
+import type { FieldError, L10n } from "./types";
+
+export type Lang = "ja" | "en";
+
+const T = {
+  appName: ["Hikae 控え", "Hikae"],
+  statusNormal: ["通常運用", "Normal operation"],
+  offline: ["ネットワーク不要・この端末に保存", "Works offline; saved on this PC"],
+  user: ["記録者（氏名）", "Your name"],
+  role: ["職種", "Role"],
+  start: ["はじめる", "Start"],
+  newRecord: ["新しい記録", "New record"],
+  records: ["記録一覧・検索", "Records and search"],
+  procedures: ["ダウンタイム手順", "Downtime procedures"],
+  settings: ["設定", "Settings"],
+  chooseType: ["記録の種類を選んでください", "Choose the type of record"],
+  approvedUse: ["用途", "Approved use"],
+  patient: ["患者", "Patient"],
+  patientId: ["患者ID", "Patient ID"],
+  patientName: ["氏名", "Name"],
+  tempId: ["仮IDを発行（後で照合）", "Issue a temporary ID (reconcile later)"],
+  tempIdNote: ["仮IDです。復旧後に正式なIDと照合してください。", "Temporary ID: map it to the real ID after recovery."],
+  recentPatients: ["最近の患者", "Recent patients"],
+  create: ["作成する", "Create"],
+  back: ["戻る", "Back"],
+  required: ["必須", "required"],
+  addRow: ["行を追加", "Add row"],
+  removeRow: ["行を削除", "Remove row"],
+  saved: ["保存済み", "Saved"],
+  saving: ["保存中…", "Saving…"],
+  saveFailed: ["保存できませんでした。入力内容は画面に残っています。", "Could not save. Your text is still on screen."],
+  retry: ["再試行", "Retry"],
+  preview: ["プレビュー（印刷と同じ内容）", "Preview (same as print)"],
+  finalize: ["確定する", "Finalize"],
+  finalizeTitle: ["記録を確定します", "Finalize this record"],
+  author: ["記録者", "Author"],
+  reviewer: ["最終確認者", "Final reviewer"],
+  confirm: ["確定", "Finalize"],
+  cancel: ["キャンセル", "Cancel"],
+  finalized: ["確定済み（読み取り専用）", "Finalized (read-only)"],
+  draft: ["下書き", "Draft"],
+  correct: ["訂正版を作成", "Make a correction"],
+  reason: ["訂正理由", "Reason"],
+  copyText: ["テキストをコピー（電子カルテ貼付用）", "Copy text (for the EHR)"],
+  copied: ["コピーしました", "Copied"],
+  fixFirst: ["確定の前に直す項目", "Fix before finalizing"],
+  search: ["検索（患者・内容）", "Search (patient, text)"],
+  all: ["すべて", "All"],
+  language: ["表示言語", "Language"],
+  textSize: ["文字の大きさ", "Text size"],
+  dataDir: ["データの保存先", "Data folder"],
+  packs: ["テンプレート集", "Template packs"],
+  noRecords: ["記録はありません", "No records"],
+} satisfies Record<string, [string, string]>;
+
+export type Key = keyof typeof T;
+
+export function t(lang: Lang, key: Key): string {
+  return T[key][lang === "ja" ? 0 : 1];
+}
+
+export function l10n(lang: Lang, text: L10n | null | undefined): string {
+  if (!text) return "";
+  return lang === "en" && text.en ? text.en : text.ja;
+}
+
+/** A field problem in words, saying what to do. */
+export function problemText(lang: Lang, e: FieldError): string {
+  const p = e.problem;
+  const ja: Record<string, string> = {
+    required: "入力してください（必須）",
+    unknown_field: "この様式にない項目です",
+    wrong_type: "入力の形式が違います",
+    not_a_number: "数字で入力してください",
+    below_min: `${p.min} 以上の値を入力してください`,
+    above_max: `${p.max} 以下の値を入力してください`,
+    bad_date: "日付を 2026/11/21 の形で入力してください",
+    bad_datetime: "日時を 2026/11/21 14:30 の形で入力してください",
+    unknown_option: "選択肢から選んでください",
+    too_long: "長すぎます",
+    not_single_line: "1行で入力してください",
+    too_few_rows: "行が足りません",
+  };
+  const en: Record<string, string> = {
+    required: "Required: please fill in",
+    unknown_field: "Not a field of this form",
+    wrong_type: "Wrong kind of value",
+    not_a_number: "Enter a number",
+    below_min: `Enter ${p.min} or more`,
+    above_max: `Enter ${p.max} or less`,
+    bad_date: "Enter a date like 2026/11/21",
+    bad_datetime: "Enter a date and time like 2026/11/21 14:30",
+    unknown_option: "Choose one of the options",
+    too_long: "Too long",
+    not_single_line: "Use a single line",
+    too_few_rows: "More rows needed",
+  };
+  return (lang === "ja" ? ja : en)[p.code] ?? p.code;
+}

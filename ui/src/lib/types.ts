@@ -1,0 +1,41 @@
+// Plain data from the Tauri commands (mirrors the core's serde types).
+
+export interface L10n { ja: string; en: string }
+export type FieldType = "text" | "multiline" | "date" | "datetime" | "number" | "select" | "checkbox" | "table";
+export interface SelectOption { value: string; ja: string; en: string }
+export interface FieldDef {
+  id: string;
+  label: L10n;
+  type: FieldType;
+  required: boolean;
+  help: L10n | null;
+  unit: string | null;
+  min: number | null;
+  max: number | null;
+  max_length: number | null;
+  options: SelectOption[];
+  columns: FieldDef[];
+  min_rows: number | null;
+}
+export interface FormDef { id: string; version: string; title: L10n; description: L10n | null; print: { large_type: boolean }; fields: FieldDef[] }
+export type Value = string | boolean | Row[];
+export type Row = Record<string, string | boolean>;
+export type Values = Record<string, Value>;
+export interface Problem { code: string; min?: number; max?: number; allowed?: string[]; expected?: string }
+export interface FieldError { path: string; label: string; problem: Problem }
+export interface Patient { id: string; name: string }
+export interface RecordData {
+  id: string; series_id: string; version: number; supersedes: string | null; correction_reason: string | null;
+  patient: Patient; status: "draft" | "finalized"; author: string; final_reviewer: string | null; values: Values;
+  provenance: { pack_id: string; pack_version: string; template_id: string; template_version: string; template_hash: string };
+  revision: number;
+}
+export interface RecordView { record: RecordData; form: FormDef; created_jst: string; updated_jst: string; problems: FieldError[]; superseded_by: string | null }
+export interface Saved { revision: number; saved_at: string; problems: FieldError[] }
+export interface TemplateInfo { form: FormDef; approved_uses: string[]; data_categories: string[]; pack_id: string; pack_version: string }
+export interface Step { role: "nurse" | "charge_nurse" | "doctor" | "clerk" | "it"; text: L10n; contact: string | null }
+export interface Procedure { id: string; title: L10n; summary: L10n; basis: string[]; step: Step[] }
+export interface Contact { id: string; label: L10n; value: string }
+export interface RowSummary { id: string; status: string; template_id: string; patient_id: string; patient_name: string; version: number; updated_jst: string }
+export interface AppInfo { version: string; data_dir: string; packs: { id: string; version: string; name: L10n }[]; warnings: string[] }
+export interface CmdError { code: string; message: string; fields: FieldError[] }
