@@ -7,7 +7,7 @@ bash scripts/deps.sh desktop
 python3 -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt 2>/dev/null \
   || python3 -m pip install -q --break-system-packages -r tests/e2e/requirements.txt
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.0.6 --quiet
-(cd ui && npm ci --no-audit --no-fund --silent && npm run --silent build)
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 cargo build -p hikae-desktop --quiet
 display=":$((90 + RANDOM % 9))"
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &

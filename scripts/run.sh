@@ -11,7 +11,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec ./target/release/hikae demo "$@"
 fi
 bash scripts/deps.sh desktop
-(cd ui && npm ci --no-audit --no-fund --silent && npm run --silent build)
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 cargo build --release --quiet --bin hikae -p hikae
 cargo build --release --quiet -p hikae-desktop
 args=(); [ -n "$data" ] && args=(--data-dir "$data")

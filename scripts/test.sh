@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh test desktop
 cargo fmt --all -- --check
 # the desktop crate embeds ui/dist at compile time, so the UI is built first
-(cd ui && npm ci --no-audit --no-fund --silent && npm run --silent build && npx vitest run)
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build && npx vitest run)
 cargo test --workspace --all-targets --locked
 bash scripts/e2e.sh
