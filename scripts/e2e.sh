@@ -14,5 +14,5 @@ Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true' EXIT
 sleep 1
-DISPLAY="$display" python3 -m pytest -q tests/e2e "$@"
-echo "screenshots: target/e2e-screenshots/"
+echo "screenshots go to target/e2e-screenshots/"
+DISPLAY="$display" python3 -m pytest -q -p no:warnings tests/e2e "$@"
