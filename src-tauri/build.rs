@@ -13,6 +13,7 @@ fn main() {
             "preview_html",
             "record_text",
             "search_records",
+            "export_pdf",
         ]),
     ))
     .expect("tauri build configuration");

@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod doc;
 pub mod error;
+pub mod export;
 pub mod form;
 pub mod pack;
 pub mod pdf;

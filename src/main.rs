@@ -477,20 +477,6 @@ fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
-/// Writes via a temporary file in the same folder, so a failed write never leaves half a file.
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
-    ));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })?;
-    Ok(())
+    Ok(hikae::export::write_atomically(path, bytes)?)
 }

@@ -46,6 +46,7 @@ fn main() {
         eprintln!("hikae: warning: {w}");
     }
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState(Mutex::new(app)))
         .invoke_handler(tauri::generate_handler![
             info::app_info,
@@ -59,6 +60,7 @@ fn main() {
             records::preview_html,
             records::record_text,
             records::search_records,
+            records::export_pdf,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

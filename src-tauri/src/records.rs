@@ -159,3 +159,27 @@ pub fn search_records(
         })
         .collect())
 }
+
+#[derive(Serialize)]
+pub struct Exported {
+    pub path: String,
+    pub pages: usize,
+    pub bytes: usize,
+    /// Characters printed as 〓 because the font lacks them.
+    pub substituted: Vec<char>,
+}
+
+/// Writes the record's PDF to the path the person chose in the save dialog. The file appears
+/// whole or not at all (temporary file in the same folder, then rename); nothing else is written.
+#[tauri::command]
+pub fn export_pdf(state: State<AppState>, id: String, path: String) -> CmdResult<Exported> {
+    let pdf = state.lock()?.pdf(&id)?;
+    let target = std::path::PathBuf::from(&path);
+    hikae::export::write_atomically(&target, &pdf.bytes)?;
+    Ok(Exported {
+        path,
+        pages: pdf.pages,
+        bytes: pdf.bytes.len(),
+        substituted: pdf.substituted,
+    })
+}

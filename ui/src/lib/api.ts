@@ -14,5 +14,7 @@ export const api = {
   correct: (id: string, reason: string, author: string) => invoke<RecordView>("correct_record", { id, reason, author }),
   previewHtml: (id: string) => invoke<string>("preview_html", { id }),
   text: (id: string) => invoke<string>("record_text", { id }),
+  exportPdf: (id: string, path: string) =>
+    invoke<{ path: string; pages: number; bytes: number; substituted: string[] }>("export_pdf", { id, path }),
   search: (text: string, status: string, template: string) => invoke<RowSummary[]>("search_records", { text, status, template }),
 };

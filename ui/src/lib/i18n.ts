@@ -52,6 +52,10 @@ const T = {
   dataDir: ["データの保存先", "Data folder"],
   packs: ["テンプレート集", "Template packs"],
   noRecords: ["記録はありません", "No records"],
+  printPdf: ["印刷 / PDF保存", "Print / save PDF"],
+  pdfSaved: ["PDFを保存しました", "PDF saved"],
+  pages: ["ページ", "pages"],
+  substituted: ["次の文字はフォントにないため〓で印刷されました。紙の控えを確認してください：", "These characters are not in the font and print as 〓; check the paper copy:"],
 } satisfies Record<string, [string, string]>;
 
 export type Key = keyof typeof T;
