@@ -368,14 +368,13 @@ impl Hikae {
                 "installing a pack needs the administrator's name (--by)".into(),
             ));
         }
-        let peek =
-            crate::pack::install::validate(archive, signature, &self.rules).map_err(pack_error)?;
-        let id = peek.0.manifest.id.clone();
-        let previous = self.current_version(&id);
-        let pack = self
+        let (pack, previous) = self
             .packs
-            .install(archive, signature, &self.rules, previous.as_deref())
+            .install(archive, signature, &self.rules, |id| {
+                self.current_version(id)
+            })
             .map_err(pack_error)?;
+        let id = pack.manifest.id.clone();
         let version = pack.manifest.version.clone();
         self.store.record_pack_event(&PackEvent {
             at: Utc::now(),

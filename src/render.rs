@@ -61,7 +61,7 @@ pub fn text(pack: &Pack, template: &Template, record: &Record) -> Result<String>
     Ok(format!(
         "{}\n---\n{}\n",
         body.trim_end(),
-        provenance_line(pack, template, record)
+        provenance_line(template, record)
     ))
 }
 
@@ -72,9 +72,8 @@ pub fn document(pack: &Pack, template: &Template, record: &Record) -> Result<Doc
         .map_err(|e| Error::Template(format!("{} (rendered output) {e}", template.html_name)))
 }
 
-fn provenance_line(pack: &Pack, template: &Template, record: &Record) -> String {
+fn provenance_line(template: &Template, record: &Record) -> String {
     let p = &record.provenance;
-    let _ = pack;
     let mut s = format!(
         "様式: {} v{}（{} {}, #{}）　記録ID: {} 第{}版　作成: {} {}",
         template.form.title.ja,
@@ -94,10 +93,10 @@ fn provenance_line(pack: &Pack, template: &Template, record: &Record) -> String 
 }
 
 /// Header and footer for every printed page of the record.
-pub fn page_frame(pack: &Pack, template: &Template, record: &Record) -> PageFrame {
+pub fn page_frame(template: &Template, record: &Record) -> PageFrame {
     let mut footer = vec![
         DOWNTIME_FOOTER.to_string(),
-        provenance_line(pack, template, record),
+        provenance_line(template, record),
     ];
     if let Some(reason) = &record.correction_reason {
         footer.push(format!(
@@ -117,7 +116,7 @@ pub fn page_frame(pack: &Pack, template: &Template, record: &Record) -> PageFram
 
 pub fn pdf(pack: &Pack, template: &Template, record: &Record) -> Result<Pdf> {
     let doc = document(pack, template, record)?;
-    let frame = page_frame(pack, template, record);
+    let frame = page_frame(template, record);
     pdf::render(&doc, &frame, &pdf_title(template, record))
 }
 
@@ -131,7 +130,7 @@ pub fn pdf_title(template: &Template, record: &Record) -> String {
 /// A standalone HTML page of the record (what a browser would print).
 pub fn html_page(pack: &Pack, template: &Template, record: &Record) -> Result<String> {
     let body = html_fragment(pack, template, record)?;
-    let frame = page_frame(pack, template, record);
+    let frame = page_frame(template, record);
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")

@@ -365,20 +365,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db_err(&self.path, e))?;
-        let current: Option<(i64, String, String, String)> = tx
-            .query_row(
-                "SELECT rowid, status, patient_id, patient_name FROM records WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()
-            .map_err(|e| db_err(&self.path, e))?;
-        let Some((rowid, status, pid, pname)) = current else {
-            return Err(Error::RecordNotFound(id.to_string()));
-        };
-        if status != Status::Draft.as_str() {
-            return Err(Error::Finalized(id.to_string()));
-        }
+        let (rowid, pid, pname) = draft_row(&tx, &self.path, id)?;
         let res = (|| {
             tx.execute("UPDATE records SET values_json = ?1, updated_at = ?2, revision = revision + 1 WHERE id = ?3", params![json, now, id])?;
             tx.execute(
@@ -399,20 +386,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db_err(&self.path, e))?;
-        let status: Option<(i64, String, String, String)> = tx
-            .query_row(
-                "SELECT rowid, status, patient_id, patient_name FROM records WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()
-            .map_err(|e| db_err(&self.path, e))?;
-        let Some((rowid, status, pid, pname)) = status else {
-            return Err(Error::RecordNotFound(id.to_string()));
-        };
-        if status != Status::Draft.as_str() {
-            return Err(Error::Finalized(id.to_string()));
-        }
+        let (rowid, pid, pname) = draft_row(&tx, &self.path, id)?;
         let res = (|| {
             tx.execute(
                 "UPDATE records SET status = 'finalized', values_json = ?1, final_reviewer = ?2, finalized_at = ?3, updated_at = ?3, revision = revision + 1 WHERE id = ?4",
@@ -586,6 +560,25 @@ impl Store {
     #[doc(hidden)]
     pub fn raw_connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// The search-index row and patient of a record that must still be a draft.
+fn draft_row(tx: &rusqlite::Transaction, path: &Path, id: &str) -> Result<(i64, String, String)> {
+    let row: Option<(i64, String, String, String)> = tx
+        .query_row(
+            "SELECT rowid, status, patient_id, patient_name FROM records WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(|e| db_err(path, e))?;
+    match row {
+        None => Err(Error::RecordNotFound(id.to_string())),
+        Some((_, status, _, _)) if status != Status::Draft.as_str() => {
+            Err(Error::Finalized(id.to_string()))
+        }
+        Some((rowid, _, pid, pname)) => Ok((rowid, pid, pname)),
     }
 }
 

@@ -179,24 +179,26 @@ impl PackDir {
         Ok(pack)
     }
 
-    /// Installs a signed archive. `current` is the version in use for this pack id (installed
-    /// or built in); the new one must be newer. Returns the installed pack.
+    /// Installs a signed archive. `current_version(id)` is the version in use for that pack id
+    /// (installed or built in); the new one must be newer. Returns the installed pack and the
+    /// version it replaces.
     pub fn install(
         &self,
         bytes: &[u8],
         signature: Option<&str>,
         rules: &Rules,
-        current: Option<&str>,
-    ) -> Result<Pack, Vec<PackProblem>> {
+        current_version: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Pack, Option<String>), Vec<PackProblem>> {
         let (pack, _) = validate(bytes, signature, rules)?;
         let (id, version) = (pack.manifest.id.clone(), pack.manifest.version.clone());
+        let current = current_version(&id);
         let Some(new) = parse_version(&version) else {
             return Err(vec![problem(
                 "pack.toml",
                 format!("version '{version}' is not MAJOR.MINOR.PATCH"),
             )]);
         };
-        if let Some(cur) = current {
+        if let Some(cur) = current.as_deref() {
             if parse_version(cur).is_some_and(|c| new <= c) {
                 return Err(vec![problem(
                     "pack.toml",
@@ -226,7 +228,7 @@ impl PackDir {
             return Err(io(&final_dir, e));
         }
         self.set_active(&id, &version)?;
-        Ok(pack)
+        Ok((pack, current))
     }
 
     pub fn set_active(&self, id: &str, version: &str) -> Result<(), Vec<PackProblem>> {
