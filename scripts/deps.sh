@@ -3,12 +3,14 @@
 #   deps.sh                build the core and CLI
 #   deps.sh test           + poppler-utils, minisign (PDF and signature tests)
 #   deps.sh desktop        + Tauri/WebKitGTK build packages, Xvfb, WebKitWebDriver
+#   deps.sh print          + CUPS with a PDF printer (printing tests)
 #   deps.sh test desktop   both
 set -euo pipefail
 need=(build-essential pkg-config libssl-dev)
 for group in "$@"; do
   case "$group" in
     test) need+=(poppler-utils minisign) ;;
+    print) need+=(cups-daemon cups-client printer-driver-cups-pdf) ;;
     desktop) need+=(libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev file xvfb xauth webkit2gtk-driver python3-pip) ;;
   esac
 done

@@ -45,6 +45,8 @@ pub enum Error {
     },
     #[error("{0}")]
     Input(String),
+    #[error("printing failed: {0}")]
+    Print(String),
 }
 
 impl Error {
@@ -64,6 +66,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Io { .. } => "io_error",
             Error::Input(_) => "bad_input",
+            Error::Print(_) => "print_failed",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod export;
 pub mod form;
 pub mod pack;
 pub mod pdf;
+pub mod print;
 pub mod procedure;
 pub mod record;
 pub mod render;

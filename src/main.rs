@@ -74,6 +74,32 @@ enum Command {
     /// Template packs: create, check, build, sign, verify, install, roll back
     #[command(subcommand)]
     Pack(cli_pack::PackCmd),
+    /// Print records in one go: to a printer (CUPS) or into one PDF file
+    Print {
+        /// Records, in the order they are printed
+        #[arg(required = true)]
+        records: Vec<String>,
+        /// Printer name (see `hikae printers`)
+        #[arg(long, required_unless_present = "pdf", conflicts_with = "pdf")]
+        printer: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        copies: u32,
+        /// Write one PDF instead of printing
+        #[arg(long, value_name = "OUT.pdf")]
+        pdf: Option<PathBuf>,
+    },
+    /// List the printers this PC can print to (the default first)
+    Printers,
+    /// Print a downtime procedure's checklist: blank for paper, or a run with its ticks
+    Checklist {
+        /// Procedure id, e.g. ai-outage
+        procedure: String,
+        /// A checklist run (its ticks, who and when)
+        #[arg(long)]
+        run: Option<String>,
+        #[arg(long, value_name = "OUT.pdf")]
+        pdf: PathBuf,
+    },
     /// Create fictional demo records and write their PDFs to a folder
     Demo {
         /// Output folder (default: DATA_DIR/demo-pdf)
@@ -275,14 +301,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(out) = f.pdf {
                 let pdf = app.pdf(&a.record)?;
                 write_file(&out, &pdf.bytes)?;
-                if !pdf.substituted.is_empty() {
-                    let chars: String = pdf
-                        .substituted
-                        .iter()
-                        .map(|c| format!("{c} (U+{:04X}) ", *c as u32))
-                        .collect();
-                    eprintln!("hikae: warning: the font has no glyph for {chars}— printed as 〓; check the paper copy");
-                }
+                warn_substituted(&pdf.substituted);
                 eprintln!(
                     "wrote {} ({} pages, {} bytes)",
                     out.display(),
@@ -294,6 +313,51 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else if let Some(out) = f.text {
                 write_out(&out, app.text(&a.record)?.as_bytes())?;
             }
+        }
+        Command::Print {
+            records,
+            printer,
+            copies,
+            pdf: out,
+        } => {
+            let pdf = app.pdf_many(&records, &mut |_| {})?;
+            warn_substituted(&pdf.substituted);
+            match (printer, out) {
+                (Some(p), _) => {
+                    let job = hikae::print::print_pdf(
+                        &pdf.bytes,
+                        &p,
+                        &format!("Hikae {} records", records.len()),
+                        copies,
+                    )?;
+                    eprintln!("sent {} pages to {p} (job {job})", pdf.pages);
+                }
+                (None, Some(out)) => {
+                    write_file(&out, &pdf.bytes)?;
+                    eprintln!("wrote {} ({} pages)", out.display(), pdf.pages);
+                }
+                (None, None) => {
+                    return Err(Error::Input("give --printer NAME or --pdf FILE".into()).into())
+                }
+            }
+        }
+        Command::Printers => {
+            let list = hikae::print::printers()?;
+            if list.is_empty() {
+                println!("(no printers set up)");
+            }
+            for p in list {
+                println!("{}{}", p.name, if p.default { "  (default)" } else { "" });
+            }
+        }
+        Command::Checklist {
+            procedure,
+            run,
+            pdf: out,
+        } => {
+            let pdf = app.checklist_pdf(&procedure, run.as_deref())?;
+            write_file(&out, &pdf.bytes)?;
+            eprintln!("wrote {} ({} pages)", out.display(), pdf.pages);
         }
         Command::List(filter) => print_list(&app.search(&query(None, &filter)?)?),
         Command::Search {
@@ -479,4 +543,16 @@ fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(hikae::export::write_atomically(path, bytes)?)
+}
+
+fn warn_substituted(chars: &[char]) {
+    if !chars.is_empty() {
+        let list: String = chars
+            .iter()
+            .map(|c| format!("{c} (U+{:04X}) ", *c as u32))
+            .collect();
+        eprintln!(
+            "hikae: warning: the font has no glyph for {list}— printed as 〓; check the paper copy"
+        );
+    }
 }

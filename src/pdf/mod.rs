@@ -667,12 +667,22 @@ fn parsed_font() -> Result<&'static ParsedFont> {
 
 /// Lays out and writes several records into one PDF; page numbers count within each record.
 pub fn render_many(parts: &[(&Document, &PageFrame)], title: &str) -> Result<Pdf> {
+    render_many_with(parts, title, &mut |_| {})
+}
+
+/// As [`render_many`], calling `laid_out(n)` after the n-th part is laid out (before the
+/// final write, which takes about as long as laying out a few records).
+pub fn render_many_with(
+    parts: &[(&Document, &PageFrame)],
+    title: &str,
+    laid_out: &mut dyn FnMut(usize),
+) -> Result<Pdf> {
     let m = Metrics::get()?;
     let mut pdf = PdfDocument::new(title);
     let font = PdfFontHandle::External(pdf.add_font(parsed_font()?));
     let mut missing = Vec::new();
     let mut pages = Vec::new();
-    for (doc, frame) in parts {
+    for (n, (doc, frame)) in parts.iter().enumerate() {
         let laid = layout(doc, frame, m, &mut missing);
         let total = laid.len();
         for (i, body) in laid.into_iter().enumerate() {
@@ -688,6 +698,7 @@ pub fn render_many(parts: &[(&Document, &PageFrame)], title: &str) -> Result<Pdf
                 page_ops(&items, wm.as_deref(), &font, m),
             ));
         }
+        laid_out(n + 1);
     }
     let count = pages.len();
     let bytes = save(pdf.with_pages(pages))?;

@@ -8,6 +8,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
+mod batch;
+mod checklist;
+
+pub use batch::{BatchProgress, MAX_BATCH};
+
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::form::{FieldError, Values};
@@ -160,37 +165,18 @@ impl Hikae {
     /// The exact pack version and template a record was made with, verified by hash.
     pub fn template_of(&self, record: &Record) -> Result<Bound> {
         let p = &record.provenance;
-        let matches =
-            |pk: &Arc<Pack>| pk.manifest.id == p.pack_id && pk.manifest.version == p.pack_version;
-        let pack = match self
-            .installed
-            .iter()
-            .chain(std::iter::once(&self.builtin))
-            .find(|pk| matches(pk))
-        {
-            Some(pk) => pk.clone(),
-            None => {
-                let mut older = self
-                    .older
-                    .lock()
-                    .map_err(|_| Error::Input("pack cache poisoned".into()))?;
-                match older.iter().find(|pk| matches(pk)) {
-                    Some(pk) => pk.clone(),
-                    None => {
-                        let loaded = Arc::new(self.packs.load(&p.pack_id, &p.pack_version, &self.rules).map_err(|problems| Error::Pack {
-                            file: format!("{} {}", p.pack_id, p.pack_version),
-                            message: format!(
-                                "record {} was made with this pack version, which is not available: {}",
-                                record.id,
-                                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-                            ),
-                        })?);
-                        older.push(loaded.clone());
-                        loaded
-                    }
-                }
-            }
-        };
+        let pack = self
+            .pack_version(&p.pack_id, &p.pack_version)
+            .map_err(|e| match e {
+                Error::Pack { file, message } => Error::Pack {
+                    file,
+                    message: format!(
+                        "record {} was made with this pack version, which is not available: {message}",
+                        record.id
+                    ),
+                },
+                other => other,
+            })?;
         let bound = Bound::find(&pack, &p.template_id)
             .ok_or_else(|| Error::TemplateNotFound(p.template_id.clone()))?;
         if bound.template().hash != p.template_hash {
@@ -202,6 +188,40 @@ impl Hikae {
             });
         }
         Ok(bound)
+    }
+
+    /// A specific version of a pack: active, built in, or loaded from the pack folder.
+    pub fn pack_version(&self, pack_id: &str, version: &str) -> Result<Arc<Pack>> {
+        let matches = |pk: &Arc<Pack>| pk.manifest.id == pack_id && pk.manifest.version == version;
+        if let Some(pk) = self
+            .installed
+            .iter()
+            .chain(std::iter::once(&self.builtin))
+            .find(|pk| matches(pk))
+        {
+            return Ok(pk.clone());
+        }
+        let mut older = self
+            .older
+            .lock()
+            .map_err(|_| Error::Input("pack cache poisoned".into()))?;
+        if let Some(pk) = older.iter().find(|pk| matches(pk)) {
+            return Ok(pk.clone());
+        }
+        let loaded = Arc::new(self.packs.load(pack_id, version, &self.rules).map_err(
+            |problems| {
+                Error::Pack {
+                    file: format!("{pack_id} {version}"),
+                    message: problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }
+            },
+        )?);
+        older.push(loaded.clone());
+        Ok(loaded)
     }
 
     pub fn new_record(

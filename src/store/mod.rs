@@ -14,11 +14,15 @@ use crate::error::{Error, Result};
 use crate::form::{FormDef, Values};
 use crate::record::{new_id, Patient, Provenance, Record, Status};
 
+mod checklist;
+pub use checklist::{ChecklistRun, Tick};
+
 /// Schema history. Append only: a released migration is never edited.
 const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V1_RECORDS),
     Migration::Rust(v2_search_index),
     Migration::Sql(V3_PACK_EVENTS),
+    Migration::Sql(checklist::V4_CHECKLISTS),
 ];
 
 enum Migration {

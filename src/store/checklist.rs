@@ -1,0 +1,260 @@
+//! Procedure checklists as they are worked through: a run of one procedure (started, ticked
+//! step by step, ended) and every tick with who and when. Ticks are append-only; the state of
+//! a step is its latest tick, so unticking is a new row, never an edit.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use super::{db_err, parse_ts, ts, Store};
+use crate::error::{Error, Result};
+use crate::record::new_id;
+
+/// v4: checklist runs and their ticks.
+pub(super) const V4_CHECKLISTS: &str = "
+CREATE TABLE checklist_runs (
+    id           TEXT PRIMARY KEY,
+    procedure_id TEXT NOT NULL,
+    pack_id      TEXT NOT NULL,
+    pack_version TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    started_by   TEXT NOT NULL,
+    ended_at     TEXT,
+    ended_by     TEXT
+);
+CREATE INDEX checklist_runs_procedure ON checklist_runs(procedure_id, started_at);
+CREATE TRIGGER checklist_runs_end_once BEFORE UPDATE ON checklist_runs
+WHEN OLD.ended_at IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.procedure_id IS NOT OLD.procedure_id
+  OR NEW.pack_id IS NOT OLD.pack_id OR NEW.pack_version IS NOT OLD.pack_version
+  OR NEW.started_at IS NOT OLD.started_at OR NEW.started_by IS NOT OLD.started_by
+BEGIN SELECT RAISE(ABORT, 'a checklist run only changes by being ended, once'); END;
+CREATE TRIGGER checklist_runs_no_delete BEFORE DELETE ON checklist_runs
+BEGIN SELECT RAISE(ABORT, 'checklist runs are kept'); END;
+CREATE TABLE checklist_ticks (
+    id        INTEGER PRIMARY KEY,
+    run_id    TEXT NOT NULL REFERENCES checklist_runs(id),
+    step      INTEGER NOT NULL CHECK (step >= 0),
+    step_text TEXT NOT NULL,
+    done      INTEGER NOT NULL CHECK (done IN (0, 1)),
+    by_whom   TEXT NOT NULL,
+    at        TEXT NOT NULL
+);
+CREATE INDEX checklist_ticks_run ON checklist_ticks(run_id, id);
+CREATE TRIGGER checklist_ticks_open_run BEFORE INSERT ON checklist_ticks
+WHEN (SELECT ended_at FROM checklist_runs WHERE id = NEW.run_id) IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'the checklist run has ended'); END;
+CREATE TRIGGER checklist_ticks_no_update BEFORE UPDATE ON checklist_ticks
+BEGIN SELECT RAISE(ABORT, 'checklist ticks are append-only'); END;
+CREATE TRIGGER checklist_ticks_no_delete BEFORE DELETE ON checklist_ticks
+BEGIN SELECT RAISE(ABORT, 'checklist ticks are append-only'); END;
+";
+
+/// One working-through of a procedure's checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistRun {
+    pub id: String,
+    pub procedure_id: String,
+    /// The pack version whose steps were shown (step numbers refer to it).
+    pub pack_id: String,
+    pub pack_version: String,
+    pub started_at: DateTime<Utc>,
+    pub started_by: String,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_by: Option<String>,
+    /// Every tick and untick, oldest first.
+    pub ticks: Vec<Tick>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tick {
+    /// Index of the step in the procedure (0-based).
+    pub step: usize,
+    /// The step's Japanese text when it was ticked, so the log reads on its own.
+    pub step_text: String,
+    pub done: bool,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+impl ChecklistRun {
+    /// The latest tick of a step, if it was ever touched.
+    pub fn step_state(&self, step: usize) -> Option<&Tick> {
+        self.ticks.iter().rev().find(|t| t.step == step)
+    }
+
+    /// Steps whose latest tick is "done".
+    pub fn done_steps(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self.ticks.iter().map(|t| t.step).collect();
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|s| self.step_state(*s).is_some_and(|t| t.done));
+        out
+    }
+}
+
+const RUN_COLUMNS: &str =
+    "id, procedure_id, pack_id, pack_version, started_at, started_by, ended_at, ended_by";
+
+fn run_row(r: &rusqlite::Row) -> rusqlite::Result<ChecklistRun> {
+    Ok(ChecklistRun {
+        id: r.get(0)?,
+        procedure_id: r.get(1)?,
+        pack_id: r.get(2)?,
+        pack_version: r.get(3)?,
+        started_at: parse_ts(&r.get::<_, String>(4)?)?,
+        started_by: r.get(5)?,
+        ended_at: r
+            .get::<_, Option<String>>(6)?
+            .map(|s| parse_ts(&s))
+            .transpose()?,
+        ended_by: r.get(7)?,
+        ticks: Vec::new(),
+    })
+}
+
+impl Store {
+    pub fn start_checklist(
+        &mut self,
+        procedure_id: &str,
+        pack_id: &str,
+        pack_version: &str,
+        by: &str,
+    ) -> Result<ChecklistRun> {
+        let run = ChecklistRun {
+            id: new_id(),
+            procedure_id: procedure_id.to_string(),
+            pack_id: pack_id.to_string(),
+            pack_version: pack_version.to_string(),
+            started_at: Utc::now(),
+            started_by: by.to_string(),
+            ended_at: None,
+            ended_by: None,
+            ticks: Vec::new(),
+        };
+        self.conn
+            .execute(
+                &format!("INSERT INTO checklist_runs ({RUN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"),
+                params![run.id, run.procedure_id, run.pack_id, run.pack_version, ts(run.started_at), run.started_by],
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(run)
+    }
+
+    /// Records that `step` was ticked (`done`) or unticked by `by`, now.
+    pub fn tick(
+        &mut self,
+        run_id: &str,
+        step: usize,
+        step_text: &str,
+        done: bool,
+        by: &str,
+    ) -> Result<Tick> {
+        let tick = Tick {
+            step,
+            step_text: step_text.to_string(),
+            done,
+            by: by.to_string(),
+            at: Utc::now(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&self.path, e))?;
+        let ended: Option<Option<String>> = tx
+            .query_row(
+                "SELECT ended_at FROM checklist_runs WHERE id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?;
+        match ended {
+            None => return Err(Error::Input(format!("checklist run {run_id} not found"))),
+            Some(Some(_)) => {
+                return Err(Error::BadState {
+                    id: run_id.to_string(),
+                    reason: "this checklist has been ended; start a new one".into(),
+                })
+            }
+            Some(None) => {}
+        }
+        let step_i64 = i64::try_from(step).map_err(|_| Error::Input("step out of range".into()))?;
+        tx.execute(
+            "INSERT INTO checklist_ticks (run_id, step, step_text, done, by_whom, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![run_id, step_i64, tick.step_text, tick.done, tick.by, ts(tick.at)],
+        )
+        .and_then(|_| tx.commit())
+        .map_err(|e| db_err(&self.path, e))?;
+        Ok(tick)
+    }
+
+    pub fn end_checklist(&mut self, run_id: &str, by: &str) -> Result<ChecklistRun> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE checklist_runs SET ended_at = ?2, ended_by = ?3 WHERE id = ?1 AND ended_at IS NULL",
+                params![run_id, ts(Utc::now()), by],
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        let run = self.checklist(run_id)?;
+        if changed == 0 && run.ended_at.is_some() {
+            return Err(Error::BadState {
+                id: run_id.to_string(),
+                reason: "this checklist has already been ended".into(),
+            });
+        }
+        Ok(run)
+    }
+
+    /// A run with all its ticks.
+    pub fn checklist(&self, run_id: &str) -> Result<ChecklistRun> {
+        let run = self
+            .conn
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM checklist_runs WHERE id = ?1"),
+                [run_id],
+                run_row,
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?
+            .ok_or_else(|| Error::Input(format!("checklist run {run_id} not found")))?;
+        self.with_ticks(vec![run]).map(|mut v| v.remove(0))
+    }
+
+    /// Runs, newest first; only those of `procedure_id` if given.
+    pub fn checklists(&self, procedure_id: Option<&str>) -> Result<Vec<ChecklistRun>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {RUN_COLUMNS} FROM checklist_runs WHERE ?1 IS NULL OR procedure_id = ?1 ORDER BY started_at DESC, rowid DESC"
+            ))
+            .map_err(|e| db_err(&self.path, e))?;
+        let runs = stmt
+            .query_map([procedure_id], run_row)
+            .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| db_err(&self.path, e))?;
+        self.with_ticks(runs)
+    }
+
+    fn with_ticks(&self, mut runs: Vec<ChecklistRun>) -> Result<Vec<ChecklistRun>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT step, step_text, done, by_whom, at FROM checklist_ticks WHERE run_id = ?1 ORDER BY id")
+            .map_err(|e| db_err(&self.path, e))?;
+        for run in &mut runs {
+            run.ticks = stmt
+                .query_map([&run.id], |r| {
+                    Ok(Tick {
+                        step: usize::try_from(r.get::<_, i64>(0)?).unwrap_or(usize::MAX),
+                        step_text: r.get(1)?,
+                        done: r.get(2)?,
+                        by: r.get(3)?,
+                        at: parse_ts(&r.get::<_, String>(4)?)?,
+                    })
+                })
+                .and_then(|r| r.collect())
+                .map_err(|e| db_err(&self.path, e))?;
+        }
+        Ok(runs)
+    }
+}
