@@ -9,6 +9,9 @@ python3 -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.0.6 --quiet
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 cargo build -p hikae-desktop --quiet
+cargo build -p hikae --bin hikae --quiet
+# printing goes to a real CUPS queue (a cups-pdf printer writing ~/PDF)
+export HIKAE_TEST_PRINTER="${HIKAE_TEST_PRINTER:-$(bash scripts/cups-test-printer.sh)}"
 display=":$((90 + RANDOM % 9))"
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!

@@ -5,6 +5,7 @@ fn main() {
             "app_info",
             "list_templates",
             "list_procedures",
+            "ui_ready",
             "new_record",
             "get_record",
             "save_values",
@@ -14,6 +15,15 @@ fn main() {
             "record_text",
             "search_records",
             "export_pdf",
+            "export_batch_pdf",
+            "list_printers",
+            "print_records",
+            "open_checklist",
+            "start_checklist",
+            "tick_step",
+            "end_checklist",
+            "export_checklist_pdf",
+            "print_checklist",
         ]),
     ))
     .expect("tauri build configuration");

@@ -166,6 +166,9 @@ struct Filter {
     /// Patient ID, or part of the name
     #[arg(long)]
     patient: Option<String>,
+    /// Day (Japan time) the record was made or last changed, e.g. 2026-11-21
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<chrono::NaiveDate>,
     #[arg(long, default_value_t = 100)]
     limit: usize,
 }
@@ -399,6 +402,7 @@ fn query(text: Option<String>, f: &Filter) -> anyhow::Result<Query> {
         patient: f.patient.clone(),
         template: f.template.clone(),
         status,
+        date: f.date,
         limit: Some(f.limit),
     })
 }

@@ -192,6 +192,22 @@ fn search_by_text_of_any_length_patient_template_and_status() {
         }),
         vec![ds.id.clone()]
     );
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let on = |d: chrono::NaiveDate| {
+        let mut v = ids(Query {
+            date: Some(d),
+            ..Query::default()
+        });
+        v.sort();
+        v
+    };
+    let mut both = vec![ds.id.clone(), sbar.id.clone()];
+    both.sort();
+    assert_eq!(on(today), both, "made today (Japan time)");
+    assert!(on(today.pred_opt().expect("yesterday")).is_empty());
+    assert!(on(today.succ_opt().expect("tomorrow")).is_empty());
     // edits are searchable at once
     app.update(&sbar.id, values(json!({"assessment": "チアノーゼなし"})))
         .expect("save");

@@ -90,3 +90,16 @@ pub fn list_procedures(state: State<AppState>) -> CmdResult<Procedures> {
     }
     Ok(out)
 }
+
+/// The UI calls this once its first screen is interactive. With `HIKAE_BENCH_READY` set, the
+/// time is printed for the start-time benchmark (scripts/bench-desktop.sh); otherwise nothing.
+#[tauri::command]
+pub fn ui_ready(screen: String) {
+    if std::env::var_os("HIKAE_BENCH_READY").is_some() {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        println!("HIKAE_READY {screen} {ms}");
+    }
+}

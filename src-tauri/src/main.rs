@@ -4,6 +4,8 @@
 
 mod error;
 mod info;
+mod printing;
+mod procedures;
 mod records;
 
 use std::sync::{Mutex, MutexGuard};
@@ -52,6 +54,7 @@ fn main() {
             info::app_info,
             info::list_templates,
             info::list_procedures,
+            info::ui_ready,
             records::new_record,
             records::get_record,
             records::save_values,
@@ -60,7 +63,16 @@ fn main() {
             records::preview_html,
             records::record_text,
             records::search_records,
-            records::export_pdf,
+            printing::export_pdf,
+            printing::export_batch_pdf,
+            printing::list_printers,
+            printing::print_records,
+            procedures::open_checklist,
+            procedures::start_checklist,
+            procedures::tick_step,
+            procedures::end_checklist,
+            procedures::export_checklist_pdf,
+            procedures::print_checklist,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

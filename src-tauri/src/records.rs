@@ -136,14 +136,23 @@ pub fn search_records(
     text: Option<String>,
     status: Option<String>,
     template: Option<String>,
+    date: Option<String>,
 ) -> CmdResult<Vec<Row>> {
+    let date = date
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map_err(|_| hikae::Error::Input(format!("date must be YYYY-MM-DD, not '{d}'")))
+        })
+        .transpose()?;
     let app = state.lock()?;
     let q = Query {
         text: text.filter(|t| !t.trim().is_empty()),
         status: status.as_deref().and_then(hikae::record::Status::parse),
         template: template.filter(|t| !t.is_empty()),
         patient: None,
-        limit: Some(200),
+        date,
+        limit: Some(1000),
     };
     Ok(app
         .search(&q)?
@@ -158,28 +167,4 @@ pub fn search_records(
             id: r.id,
         })
         .collect())
-}
-
-#[derive(Serialize)]
-pub struct Exported {
-    pub path: String,
-    pub pages: usize,
-    pub bytes: usize,
-    /// Characters printed as 〓 because the font lacks them.
-    pub substituted: Vec<char>,
-}
-
-/// Writes the record's PDF to the path the person chose in the save dialog. The file appears
-/// whole or not at all (temporary file in the same folder, then rename); nothing else is written.
-#[tauri::command]
-pub fn export_pdf(state: State<AppState>, id: String, path: String) -> CmdResult<Exported> {
-    let pdf = state.lock()?.pdf(&id)?;
-    let target = std::path::PathBuf::from(&path);
-    hikae::export::write_atomically(&target, &pdf.bytes)?;
-    Ok(Exported {
-        path,
-        pages: pdf.pages,
-        bytes: pdf.bytes.len(),
-        substituted: pdf.substituted,
-    })
 }

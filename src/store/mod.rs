@@ -140,7 +140,25 @@ pub struct Query {
     pub patient: Option<String>,
     pub template: Option<String>,
     pub status: Option<Status>,
+    /// A day in Japan time: records created or last changed that day.
+    pub date: Option<chrono::NaiveDate>,
     pub limit: Option<usize>,
+}
+
+/// The UTC bounds of a day in Japan time, as stored timestamps (which sort as text).
+fn jst_day_utc(day: chrono::NaiveDate) -> Result<(String, String)> {
+    use chrono::TimeZone;
+    let start = |d: chrono::NaiveDate| {
+        chrono_tz::Asia::Tokyo
+            .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+            .single()
+            .map(|t| ts(t.with_timezone(&Utc)))
+            .ok_or_else(|| Error::Input(format!("no such day in Japan time: {d}")))
+    };
+    let next = day
+        .succ_opt()
+        .ok_or_else(|| Error::Input(format!("date out of range: {day}")))?;
+    Ok((start(day)?, start(next)?))
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -498,6 +516,14 @@ impl Store {
         if let Some(s) = q.status {
             clauses.push("status = ?".into());
             args.push(s.as_str().into());
+        }
+        if let Some(day) = q.date {
+            let (from, to) = jst_day_utc(day)?;
+            clauses.push(
+                "((created_at >= ? AND created_at < ?) OR (updated_at >= ? AND updated_at < ?))"
+                    .into(),
+            );
+            args.extend([from.clone(), to.clone(), from, to]);
         }
         let filter = if clauses.is_empty() {
             String::new()

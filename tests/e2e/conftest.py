@@ -14,6 +14,7 @@ from selenium.webdriver.common.options import ArgOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = Path(os.environ.get("HIKAE_APP", ROOT / "target" / "debug" / "hikae-desktop"))
+CLI = Path(os.environ.get("HIKAE_CLI", ROOT / "target" / "debug" / "hikae"))
 SHOTS = Path(os.environ.get("HIKAE_SHOTS", ROOT / "target" / "e2e-screenshots"))
 
 
@@ -40,6 +41,9 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
 @pytest.fixture(scope="session")
 def data_dir():
     with tempfile.TemporaryDirectory(prefix="hikae-e2e-") as d:
+        # the fictional demo records, as the README's run command seeds them
+        subprocess.run([str(CLI), "--data-dir", d, "demo", "--out", os.path.join(d, "demo-pdf")],
+                       check=True, stdout=subprocess.DEVNULL)
         yield Path(d)
 
 

@@ -130,3 +130,88 @@ def test_finalize_export_pdf_and_search(app, tmp_path):
     app.find_element(By.ID, "search").send_keys("創部痛")
     WebDriverWait(app, 10).until(lambda d: "DEMO-E2E-2" in d.find_element(By.ID, "record-list").text)
     shot(app, "10-search")
+
+
+def wait_printed(job: str, timeout: float = 60) -> None:
+    """Until CUPS lists the job as completed."""
+    end = time.time() + timeout
+    while time.time() < end:
+        out = subprocess.run(["lpstat", "-W", "completed", "-o"], capture_output=True, text=True,
+                             env=dict(os.environ, LC_ALL="C")).stdout
+        if job in out.split():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"print job {job} did not complete")
+
+
+def print_in_dialog(driver):
+    """Chooses the test printer in the open print dialog, prints, returns (job, pages)."""
+    from selenium.webdriver.support.ui import Select
+    printer = os.environ["HIKAE_TEST_PRINTER"]
+    Select(driver.find_element(By.ID, "printer")).select_by_value(printer)
+    driver.find_element(By.ID, "print-now").click()
+    wait_text(driver, "#paper-result", "印刷を送信しました", timeout=30)
+    text = driver.find_element(By.ID, "paper-result").text
+    import re
+    m = re.search(r"ジョブ (\S+)、(\d+) ページ", text)
+    assert m, text
+    return m.group(1), int(m.group(2))
+
+
+def test_procedure_steps_are_ticked_with_who_and_when_and_printed(app):
+    start(app, "看護師 手順")
+    app.find_element(By.ID, "nav-procedures").click()
+    app.find_element(By.CSS_SELECTOR, '[data-procedure="ai-outage"]').click()
+    wait_text(app, "#run-state", "未開始")
+    app.find_element(By.ID, "step-0").click()
+    wait_text(app, "#step-0-who", "看護師 手順")
+    app.find_element(By.ID, "step-2").click()
+    wait_text(app, "#step-2-who", "看護師 手順")
+    app.find_element(By.ID, "step-2").click()  # untick: recorded, no longer shown as done
+    WebDriverWait(app, 10).until(lambda d: not d.find_elements(By.ID, "step-2-who"))
+    wait_text(app, "#run-state", "1 / ")
+    shot(app, "11-procedure-ticked")
+
+    # printed with the tick, through the print dialog, to a real CUPS printer
+    app.find_element(By.ID, "checklist-print").click()
+    shot(app, "12-print-dialog")
+    job, pages = print_in_dialog(app)
+    assert pages >= 1
+    wait_printed(job)
+    app.find_element(By.ID, "paper-close").click()
+
+    # a new session of the app (a restart) shows the same ticks, by the same person
+    app.quit()
+    d2 = new_session()
+    try:
+        start(d2, "看護師 別人")
+        d2.find_element(By.ID, "nav-procedures").click()
+        d2.find_element(By.CSS_SELECTOR, '[data-procedure="ai-outage"]').click()
+        wait_text(d2, "#step-0-who", "看護師 手順")
+        assert d2.find_element(By.ID, "step-0").is_selected()
+        assert not d2.find_element(By.ID, "step-2").is_selected()
+        # role filter: only the doctor's steps
+        d2.find_element(By.CSS_SELECTOR, '[data-role="doctor"]').click()
+        roles = {e.text for e in d2.find_elements(By.CSS_SELECTOR, "li.step .role")}
+        assert roles == {"医師"}, roles
+    finally:
+        d2.quit()
+
+
+def test_many_records_print_in_one_go_with_progress(app):
+    start(app, "看護師 印刷")
+    app.find_element(By.ID, "nav-list").click()
+    from selenium.webdriver.support.ui import Select
+    Select(app.find_element(By.ID, "type-filter")).select_by_value("sbar-handover")
+    WebDriverWait(app, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#record-list tr")) >= 2)
+    n = len(app.find_elements(By.CSS_SELECTOR, "#record-list tr"))
+    app.find_element(By.ID, "select-all").click()
+    wait_text(app, "#selected-count", f"{n} ")
+    shot(app, "13-list-selected")
+    app.find_element(By.ID, "print-selected").click()
+    job, pages = print_in_dialog(app)
+    assert pages >= n, (pages, n)
+    progress = app.find_element(By.ID, "paper-progress")
+    assert progress.get_attribute("value") == progress.get_attribute("max"), "progress reached the end"
+    shot(app, "14-batch-printed")
+    wait_printed(job)

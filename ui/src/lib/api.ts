@@ -1,6 +1,6 @@
 // Typed calls to the Tauri commands. Errors arrive as CmdError {code, message, fields}.
-import { invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Contact, Procedure, RecordView, RowSummary, Saved, TemplateInfo, Values } from "./types";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, TemplateInfo, Values } from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -14,7 +14,28 @@ export const api = {
   correct: (id: string, reason: string, author: string) => invoke<RecordView>("correct_record", { id, reason, author }),
   previewHtml: (id: string) => invoke<string>("preview_html", { id }),
   text: (id: string) => invoke<string>("record_text", { id }),
-  exportPdf: (id: string, path: string) =>
-    invoke<{ path: string; pages: number; bytes: number; substituted: string[] }>("export_pdf", { id, path }),
-  search: (text: string, status: string, template: string) => invoke<RowSummary[]>("search_records", { text, status, template }),
+  exportPdf: (id: string, path: string) => invoke<Exported>("export_pdf", { id, path }),
+  search: (text: string, status: string, template: string, date: string) =>
+    invoke<RowSummary[]>("search_records", { text, status, template, date }),
+  /** Tells the shell the first screen is interactive (start-time benchmark; no-op otherwise). */
+  uiReady: (screen: string) => invoke<void>("ui_ready", { screen }).catch(() => {}),
+  printers: () => invoke<Printer[]>("list_printers"),
+  exportBatchPdf: (ids: string[], path: string, onProgress: (p: Progress) => void) =>
+    invoke<Exported>("export_batch_pdf", { ids, path, onProgress: channel(onProgress) }),
+  printRecords: (ids: string[], printer: string, copies: number, onProgress: (p: Progress) => void) =>
+    invoke<Printed>("print_records", { ids, printer, copies, onProgress: channel(onProgress) }),
+  openChecklist: (procedureId: string) => invoke<RunView | null>("open_checklist", { procedureId }),
+  startChecklist: (procedureId: string, by: string) => invoke<RunView>("start_checklist", { procedureId, by }),
+  tickStep: (runId: string, step: number, done: boolean, by: string) => invoke<RunView>("tick_step", { runId, step, done, by }),
+  endChecklist: (runId: string, by: string) => invoke<RunView>("end_checklist", { runId, by }),
+  exportChecklistPdf: (procedureId: string, runId: string | null, path: string) =>
+    invoke<Exported>("export_checklist_pdf", { procedureId, runId, path }),
+  printChecklist: (procedureId: string, runId: string | null, printer: string, copies: number) =>
+    invoke<Printed>("print_checklist", { procedureId, runId, printer, copies }),
 };
+
+function channel(onMessage: (p: Progress) => void): Channel<Progress> {
+  const ch = new Channel<Progress>();
+  ch.onmessage = onMessage;
+  return ch;
+}

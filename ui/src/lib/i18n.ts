@@ -56,7 +56,47 @@ const T = {
   pdfSaved: ["PDFを保存しました", "PDF saved"],
   pages: ["ページ", "pages"],
   substituted: ["次の文字はフォントにないため〓で印刷されました。紙の控えを確認してください：", "These characters are not in the font and print as 〓; check the paper copy:"],
+  print: ["印刷 / PDF", "Print / PDF"],
+  printTitle: ["印刷", "Print"],
+  printer: ["プリンタ", "Printer"],
+  copies: ["部数", "Copies"],
+  printNow: ["印刷する", "Print"],
+  savePdfAs: ["PDFとして保存…", "Save as PDF…"],
+  noPrinter: ["この端末にはプリンタが設定されていません。PDFとして保存し、印刷できる端末で印刷してください。", "No printer is set up on this PC. Save as PDF and print it from a PC that can."],
+  sentToPrinter: ["印刷を送信しました", "Sent to the printer"],
+  job: ["ジョブ", "job"],
+  close: ["閉じる", "Close"],
+  working: ["作成中…", "Preparing…"],
+  selected: ["件を選択", "selected"],
+  selectAll: ["表示中をすべて選択", "Select all shown"],
+  clearSelection: ["選択を解除", "Clear selection"],
+  printSelected: ["選択した記録をまとめて印刷", "Print the selected records together"],
+  recordsCount: ["件の記録", "records"],
+  anyType: ["すべての種類", "All types"],
+  date: ["日付", "Date"],
+  roleAll: ["全員", "Everyone"],
+  stepsDone: ["実施済み", "done"],
+  runStarted: ["開始", "Started"],
+  runEnded: ["終了", "Ended"],
+  notStarted: ["未開始：最初のチェックで開始されます", "Not started: the first tick starts it"],
+  endRun: ["この対応を終了する", "End this run"],
+  newRun: ["新しく開始", "Start a new run"],
+  printBlank: ["白紙の用紙を印刷", "Print a blank sheet"],
+  contact: ["連絡先", "Contact"],
+  basis: ["根拠", "Basis"],
 } satisfies Record<string, [string, string]>;
+
+export const ROLE: Record<string, [string, string]> = {
+  nurse: ["看護師", "Nurse"],
+  charge_nurse: ["リーダー・管理者看護師", "Charge nurse"],
+  doctor: ["医師", "Doctor"],
+  clerk: ["医療クラーク・事務", "Clerk"],
+  it: ["情報システム担当", "IT"],
+};
+
+export function roleName(lang: Lang, role: string): string {
+  return ROLE[role]?.[lang === "ja" ? 0 : 1] ?? role;
+}
 
 export type Key = keyof typeof T;
 

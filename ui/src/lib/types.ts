@@ -39,3 +39,9 @@ export interface Contact { id: string; label: L10n; value: string }
 export interface RowSummary { id: string; status: string; template_id: string; patient_id: string; patient_name: string; version: number; updated_jst: string }
 export interface AppInfo { version: string; data_dir: string; packs: { id: string; version: string; name: L10n }[]; warnings: string[] }
 export interface CmdError { code: string; message: string; fields: FieldError[] }
+export interface Exported { path: string; pages: number; bytes: number; substituted: string[] }
+export interface Printer { name: string; default: boolean }
+export interface Printed { job: string; pages: number }
+export interface Progress { done: number; total: number }
+export interface StepState { done: boolean; by: string; at_jst: string }
+export interface RunView { id: string; procedure_id: string; started_jst: string; started_by: string; ended_jst: string | null; steps: (StepState | null)[] }

@@ -1,0 +1,87 @@
+//! Commands for paper: save one or many records as a PDF where the person chose, print them
+//! straight to a CUPS printer, with progress for long batches.
+
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use hikae::app::BatchProgress;
+use hikae::pdf::Pdf;
+use hikae::print::Printer;
+
+use crate::error::CmdResult;
+use crate::AppState;
+
+#[derive(Serialize)]
+pub struct Exported {
+    pub path: String,
+    pub pages: usize,
+    pub bytes: usize,
+    /// Characters printed as 〓 because the font lacks them.
+    pub substituted: Vec<char>,
+}
+
+/// The file appears whole or not at all (temporary file in the same folder, then rename);
+/// nothing else is written.
+pub fn write_pdf(pdf: Pdf, path: String) -> CmdResult<Exported> {
+    hikae::export::write_atomically(std::path::Path::new(&path), &pdf.bytes)?;
+    Ok(Exported {
+        path,
+        pages: pdf.pages,
+        bytes: pdf.bytes.len(),
+        substituted: pdf.substituted,
+    })
+}
+
+/// Writes one record's PDF to the path chosen in the save dialog.
+#[tauri::command]
+pub fn export_pdf(state: State<AppState>, id: String, path: String) -> CmdResult<Exported> {
+    let pdf = state.lock()?.pdf(&id)?;
+    write_pdf(pdf, path)
+}
+
+/// Many records in one PDF (e.g. the ward's handover sheets for a shift). Runs off the UI
+/// thread and reports progress on `on_progress`.
+#[tauri::command]
+pub async fn export_batch_pdf(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    path: String,
+    on_progress: Channel<BatchProgress>,
+) -> CmdResult<Exported> {
+    let pdf = state.lock()?.pdf_many(&ids, &mut |p| {
+        let _ = on_progress.send(p);
+    })?;
+    write_pdf(pdf, path)
+}
+
+#[tauri::command]
+pub fn list_printers() -> CmdResult<Vec<Printer>> {
+    Ok(hikae::print::printers()?)
+}
+
+#[derive(Serialize)]
+pub struct Printed {
+    pub job: String,
+    pub pages: usize,
+}
+
+/// Prints records straight to a printer, in the given order, as one job.
+#[tauri::command]
+pub async fn print_records(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    printer: String,
+    copies: u32,
+    on_progress: Channel<BatchProgress>,
+) -> CmdResult<Printed> {
+    let pdf = state.lock()?.pdf_many(&ids, &mut |p| {
+        let _ = on_progress.send(p);
+    })?;
+    let title = format!("Hikae {}件", ids.len());
+    let job = hikae::print::print_pdf(&pdf.bytes, &printer, &title, copies)?;
+    Ok(Printed {
+        job,
+        pages: pdf.pages,
+    })
+}
