@@ -68,3 +68,24 @@ pub fn run(app: &mut Hikae, out_dir: &Path) -> Result<Vec<DemoOutput>> {
     }
     Ok(out)
 }
+
+/// Creates `n` fictional records (the demo fixtures over and over, each with its own patient
+/// ID `LOAD-000001`…), without PDFs: data for load tests and memory benchmarks.
+pub fn bulk(app: &mut Hikae, n: usize) -> Result<usize> {
+    let fx = fixtures()?;
+    if fx.is_empty() {
+        return Ok(0);
+    }
+    for i in 0..n {
+        let f = fx[i % fx.len()].clone();
+        let patient = Patient {
+            id: format!("LOAD-{:06}", i + 1),
+            name: f.patient.name,
+        };
+        let rec = app.new_record(&f.template, patient, &f.author, f.values)?;
+        if let Some(reviewer) = &f.final_reviewer {
+            app.finalize(&rec.id, reviewer)?;
+        }
+    }
+    Ok(n)
+}

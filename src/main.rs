@@ -105,6 +105,9 @@ enum Command {
         /// Output folder (default: DATA_DIR/demo-pdf)
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Instead: create N fictional records without PDFs (load tests, benchmarks)
+        #[arg(long, value_name = "N", conflicts_with = "out")]
+        bulk: Option<usize>,
     },
 }
 
@@ -367,7 +370,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             query: words,
             filter,
         } => print_list(&app.search(&query(Some(words.join(" ")), &filter)?)?),
-        Command::Demo { out } => {
+        Command::Demo { bulk: Some(n), .. } => {
+            let made = hikae::demo::bulk(&mut app, n)?;
+            println!(
+                "{made} fictional records created in {}",
+                app.data_dir().display()
+            );
+        }
+        Command::Demo { out, bulk: None } => {
             let out = out.unwrap_or_else(|| app.data_dir().join("demo-pdf"));
             let made = hikae::demo::run(&mut app, &out)?;
             for d in &made {

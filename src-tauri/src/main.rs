@@ -26,6 +26,11 @@ impl AppState {
 }
 
 fn main() {
+    // Forms need no GPU compositing. Without it WebKitGTK starts faster and its web process
+    // uses less memory (docs/PERFORMANCE.md); HIKAE_GPU_COMPOSITING=1 turns it back on.
+    if std::env::var_os("HIKAE_GPU_COMPOSITING").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let dir = match std::env::var_os("HIKAE_DATA_DIR") {
         Some(d) => std::path::PathBuf::from(d),
         None => match hikae::app::default_data_dir() {

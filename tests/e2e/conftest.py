@@ -88,11 +88,11 @@ def app(driver_server):
 
 
 def shot(driver, name: str) -> Path:
-    """Screenshot after the page has laid out and painted. (WebKitWebDriver's async scripts can
-    wedge after a re-render here, so the usual two-requestAnimationFrame wait is not used.)"""
+    """Screenshot of the Xvfb screen (ImageMagick `import`) once the page has laid out.
+    WebDriver's own screenshot hangs in WebKitGTK's non-composited mode, which Hikae uses."""
     driver.execute_script("return document.body.getBoundingClientRect().height")
-    time.sleep(0.3)
+    time.sleep(0.4)
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
+    subprocess.run(["import", "-silent", "-window", "root", str(path)], check=True, timeout=30)
     return path
