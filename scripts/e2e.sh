@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tests: builds the UI and the desktop app, then drives the real binary in a real
+# End-to-end tests: builds the .deb (UI + desktop app + CLI), then drives the real binary in a real
 # WebKitGTK webview under Xvfb over WebDriver (tauri-driver + WebKitWebDriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,9 +7,12 @@ bash scripts/deps.sh desktop
 python3 -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt 2>/dev/null \
   || python3 -m pip install -q --break-system-packages -r tests/e2e/requirements.txt
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.0.6 --quiet
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-cargo build -p hikae-desktop --quiet
-cargo build -p hikae --bin hikae --quiet
+# the tests run the app exactly as shipped: built into the .deb, unpacked here
+bash scripts/build-deb.sh
+deb=$(ls -t target/release/bundle/deb/Hikae_*_amd64.deb | head -1)
+rm -rf target/deb-root && dpkg-deb -x "$deb" target/deb-root
+export HIKAE_DEB="$PWD/$deb" HIKAE_DEB_ROOT="$PWD/target/deb-root"
+export HIKAE_APP="$HIKAE_DEB_ROOT/usr/bin/hikae-desktop" HIKAE_CLI="$HIKAE_DEB_ROOT/usr/bin/hikae"
 # printing goes to a real CUPS queue (a cups-pdf printer writing ~/PDF)
 export HIKAE_TEST_PRINTER="${HIKAE_TEST_PRINTER:-$(bash scripts/cups-test-printer.sh)}"
 display=":$((90 + RANDOM % 9))"

@@ -205,6 +205,16 @@ def test_many_records_print_in_one_go_with_progress(app):
     Select(app.find_element(By.ID, "type-filter")).select_by_value("sbar-handover")
     WebDriverWait(app, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#record-list tr")) >= 2)
     n = len(app.find_elements(By.CSS_SELECTOR, "#record-list tr"))
+    # the date filter (Japan time): nothing yesterday, everything today
+    import datetime
+    import zoneinfo
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Tokyo"))
+    date = app.find_element(By.ID, "date-filter")
+    date.send_keys((today - datetime.timedelta(days=1)).strftime("%Y/%m/%d") + Keys.ENTER)
+    WebDriverWait(app, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#record-list tr"))
+    date.clear()
+    date.send_keys(today.strftime("%Y年%m月%d日") + Keys.ENTER)
+    WebDriverWait(app, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#record-list tr")) == n)
     app.find_element(By.ID, "select-all").click()
     wait_text(app, "#selected-count", f"{n} ")
     shot(app, "13-list-selected")

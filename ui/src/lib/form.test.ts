@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addRow, completeValues, isTemporaryPatientId, moveRow, problemsAt, removeRow, SaveQueue, temporaryPatientId } from "./form";
+import { addRow, completeValues, isTemporaryPatientId, moveRow, parseDay, problemsAt, removeRow, SaveQueue, temporaryPatientId } from "./form";
 import type { FieldDef, FormDef } from "./types";
 
 const col = (id: string): FieldDef => ({ id, label: { ja: id, en: id }, type: "text", required: false, help: null, unit: null, min: null, max: null, max_length: null, options: [], columns: [], min_rows: null });
@@ -74,5 +74,19 @@ describe("SaveQueue", () => {
     q.retry();
     await new Promise((r) => setTimeout(r, 5));
     expect(saved).toEqual(["typed text"]);
+  });
+});
+
+describe("parseDay", () => {
+  it("accepts the ways staff type a date", () => {
+    expect(parseDay("2026/11/21")).toBe("2026-11-21");
+    expect(parseDay("2026-1-5")).toBe("2026-01-05");
+    expect(parseDay("２０２６年１１月２１日")).toBe("2026-11-21");
+    expect(parseDay("  ")).toBe("");
+  });
+  it("refuses what is not a real day", () => {
+    expect(parseDay("2026/02/30")).toBeNull();
+    expect(parseDay("11/21")).toBeNull();
+    expect(parseDay("昨日")).toBeNull();
   });
 });

@@ -101,3 +101,16 @@ export class SaveQueue<T> {
     if (!this.running && this.pending !== null) void this.drain();
   }
 }
+
+/** A day typed in the record list's date filter ("2026/11/21", "2026-11-21", "2026年11月21日",
+ * full-width digits) as YYYY-MM-DD; "" for empty; null when it is not a real date. */
+export function parseDay(input: string): string | null {
+  const s = input.trim().replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+  if (!s) return "";
+  const m = /^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?$/.exec(s);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  return `${m[1]}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}

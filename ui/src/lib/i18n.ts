@@ -72,6 +72,7 @@ const T = {
   clearSelection: ["選択を解除", "Clear selection"],
   printSelected: ["選択した記録をまとめて印刷", "Print the selected records together"],
   recordsCount: ["件の記録", " records"],
+  datePlaceholder: ["日付（例 2026/11/21）", "Date (e.g. 2026/11/21)"],
   shownCount: ["件を表示中", " shown"],
   showMore: ["さらに100件表示", "Show 100 more"],
   anyType: ["すべての種類", "All types"],
