@@ -6,6 +6,7 @@ fn main() {
             "list_templates",
             "list_procedures",
             "ui_ready",
+            "set_user",
             "new_record",
             "get_record",
             "save_values",

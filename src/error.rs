@@ -47,6 +47,8 @@ pub enum Error {
     Input(String),
     #[error("printing failed: {0}")]
     Print(String),
+    #[error("the audit log has been tampered with:\n  {}", .0.join("\n  "))]
+    AuditBroken(Vec<String>),
 }
 
 impl Error {
@@ -67,6 +69,7 @@ impl Error {
             Error::Io { .. } => "io_error",
             Error::Input(_) => "bad_input",
             Error::Print(_) => "print_failed",
+            Error::AuditBroken(_) => "audit_broken",
         }
     }
 

@@ -3,6 +3,7 @@
 //! No Tauri, no network, no UI text beyond what is printed on records. See ARCHITECTURE.md.
 
 pub mod app;
+pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod doc;

@@ -10,12 +10,13 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use hikae::app::{default_data_dir, Hikae};
+use hikae::audit::Action;
 use hikae::form::Values;
 use hikae::record::{jst, Patient, Record, Status};
 use hikae::store::Query;
 use hikae::Error;
 
-const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized), 7 pack refused";
+const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized), 7 pack refused, 8 audit log tampered";
 
 #[derive(Parser)]
 #[command(name = "hikae", version, about = "Hikae (控え): offline downtime records for hospital wards", after_help = EXIT_CODES)]
@@ -23,6 +24,9 @@ struct Cli {
     /// Data folder (default: the per-user data directory)
     #[arg(long, global = true, env = "HIKAE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Who is acting, for the audit log (default: the author given, else the OS user)
+    #[arg(long, global = true, env = "HIKAE_USER", value_name = "NAME")]
+    user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -100,6 +104,9 @@ enum Command {
         #[arg(long, value_name = "OUT.pdf")]
         pdf: PathBuf,
     },
+    /// The audit log: verify its chain, list entries, export them (JSON Lines, FHIR AuditEvent)
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// Create fictional demo records and write their PDFs to a folder
     Demo {
         /// Output folder (default: DATA_DIR/demo-pdf)
@@ -108,6 +115,34 @@ enum Command {
         /// Instead: create N fictional records without PDFs (load tests, benchmarks)
         #[arg(long, value_name = "N", conflicts_with = "out")]
         bulk: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check that no entry was edited, deleted, inserted, reordered or cut off the end
+    Verify,
+    /// List entries, oldest first
+    List {
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        record: Option<String>,
+        /// e.g. view, create, edit, finalize, print, export, login_failed, break_glass
+        #[arg(long)]
+        action: Option<String>,
+        /// Only entries made under break-glass access
+        #[arg(long)]
+        break_glass: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Write every entry as JSON Lines and/or FHIR R4 AuditEvent resources (NDJSON)
+    Export {
+        #[arg(long, value_name = "OUT.jsonl")]
+        jsonl: Option<PathBuf>,
+        #[arg(long, value_name = "OUT.ndjson")]
+        fhir: Option<PathBuf>,
     },
 }
 
@@ -188,6 +223,7 @@ fn main() -> ExitCode {
                 Some(Error::Database { .. } | Error::SchemaTooNew { .. }) => 5,
                 Some(Error::Finalized(_) | Error::BadState { .. }) => 6,
                 Some(Error::Pack { .. }) => 7,
+                Some(Error::AuditBroken(_)) => 8,
                 _ => 1,
             };
             ExitCode::from(code)
@@ -209,7 +245,16 @@ fn open(data_dir: Option<PathBuf>) -> anyhow::Result<Hikae> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut app = open(cli.data_dir)?;
+    let who = cli.user.clone().or(match &cli.command {
+        Command::New(a) => Some(a.author.clone()),
+        Command::Correct { author, .. } => Some(author.clone()),
+        _ => None,
+    });
+    if let Some(name) = who.filter(|n| !n.trim().is_empty()) {
+        app.set_actor(hikae::audit::Actor::named(&name));
+    }
     match cli.command {
+        Command::Audit(cmd) => return run_audit(&mut app, cmd),
         Command::Pack(cmd) => return cli_pack::run(&mut app, cmd),
         Command::Templates => {
             for b in app.templates() {
@@ -266,7 +311,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             report_remaining(&remaining);
         }
         Command::Show { record, json } => {
-            let rec = app.get(&record)?;
+            let rec = app.view(&record)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rec)?);
             } else {
@@ -304,6 +349,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Render(a) => {
             let f = a.format;
+            let (action, what) = match (&f.pdf, &f.html, &f.text) {
+                (Some(p), _, _) => (Action::Export, format!("pdf {}", p.display())),
+                (_, Some(p), _) => (Action::Export, format!("html {}", p.display())),
+                (_, _, Some(p)) => (Action::Export, format!("text {}", p.display())),
+                _ => (Action::Export, String::new()),
+            };
+            app.audit_output(&a.record, action, &what)?;
             if let Some(out) = f.pdf {
                 let pdf = app.pdf(&a.record)?;
                 write_file(&out, &pdf.bytes)?;
@@ -328,6 +380,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let pdf = app.pdf_many(&records, &mut |_| {})?;
             warn_substituted(&pdf.substituted);
+            let (action, what) = match (&printer, &out) {
+                (Some(p), _) => (Action::Print, format!("printer {p}, {copies} copies")),
+                (None, Some(o)) => (Action::Export, format!("pdf {}", o.display())),
+                (None, None) => (Action::Export, String::new()),
+            };
+            for id in &records {
+                app.audit_output(id, action, &what)?;
+            }
             match (printer, out) {
                 (Some(p), _) => {
                     let job = hikae::print::print_pdf(
@@ -569,4 +629,104 @@ fn warn_substituted(chars: &[char]) {
             "hikae: warning: the font has no glyph for {list}— printed as 〓; check the paper copy"
         );
     }
+}
+
+fn run_audit(app: &mut Hikae, cmd: AuditCmd) -> anyhow::Result<()> {
+    use hikae::store::AuditQuery;
+    match cmd {
+        AuditCmd::Verify => {
+            let entries = app.store.audit_entries(&AuditQuery::default())?;
+            let findings = hikae::audit::verify(&entries, app.store.audit_anchor()?);
+            if findings.is_empty() {
+                println!(
+                    "ok: {} entries, chain intact{}",
+                    entries.len(),
+                    entries
+                        .last()
+                        .map(|e| format!(", last {} at {}", e.seq, hikae::audit::ts(e.at)))
+                        .unwrap_or_default()
+                );
+                return Ok(());
+            }
+            return Err(
+                Error::AuditBroken(findings.iter().map(ToString::to_string).collect()).into(),
+            );
+        }
+        AuditCmd::List {
+            actor,
+            record,
+            action,
+            break_glass,
+            limit,
+        } => {
+            let action = action
+                .map(|a| {
+                    Action::parse(&a).ok_or_else(|| {
+                        Error::Input(format!(
+                            "--action: unknown '{a}'; one of {}",
+                            Action::ALL.map(|x| x.as_str()).join(", ")
+                        ))
+                    })
+                })
+                .transpose()?;
+            let entries = app.store.audit_entries(&AuditQuery {
+                actor,
+                record_id: record,
+                action,
+                break_glass_only: break_glass,
+                limit: Some(limit),
+            })?;
+            for e in entries {
+                let ev = &e.event;
+                println!(
+                    "{:>6}  {}  {:<14} {}{}{}  {}{}",
+                    e.seq,
+                    jst(e.at),
+                    ev.action.as_str(),
+                    ev.actor.name,
+                    if ev.actor.break_glass {
+                        " [BREAK-GLASS]"
+                    } else {
+                        ""
+                    },
+                    if ev.success { "" } else { " FAILED" },
+                    ev.record_id.as_deref().map(short).unwrap_or("-"),
+                    ev.detail
+                        .as_deref()
+                        .map(|d| format!("  {d}"))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        AuditCmd::Export { jsonl, fhir } => {
+            if jsonl.is_none() && fhir.is_none() {
+                return Err(Error::Input("give --jsonl FILE and/or --fhir FILE".into()).into());
+            }
+            let entries = app.store.audit_entries(&AuditQuery::default())?;
+            if let Some(p) = jsonl {
+                let mut out = String::new();
+                for e in &entries {
+                    out.push_str(&serde_json::to_string(e)?);
+                    out.push('\n');
+                }
+                write_file(&p, out.as_bytes())?;
+                eprintln!("wrote {} ({} entries)", p.display(), entries.len());
+            }
+            if let Some(p) = fhir {
+                let source = format!("Hikae {}", env!("CARGO_PKG_VERSION"));
+                let mut out = String::new();
+                for e in &entries {
+                    out.push_str(&hikae::audit::fhir_audit_event(e, &source).to_string());
+                    out.push('\n');
+                }
+                write_file(&p, out.as_bytes())?;
+                eprintln!(
+                    "wrote {} ({} AuditEvent resources)",
+                    p.display(),
+                    entries.len()
+                );
+            }
+        }
+    }
+    Ok(())
 }

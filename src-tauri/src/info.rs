@@ -103,3 +103,21 @@ pub fn ui_ready(screen: String) {
         println!("HIKAE_READY {screen} {ms}");
     }
 }
+
+/// The person at the keyboard, named on the start screen: every audit entry from now on names
+/// them. (Local accounts with PINs replace this; until then it is a name, not a login.)
+#[tauri::command]
+pub fn set_user(state: State<AppState>, name: String) -> CmdResult<()> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(hikae::Error::Input("a name is needed".into()).into());
+    }
+    let mut app = state.lock()?;
+    let actor = hikae::audit::Actor::named(name);
+    app.set_actor(actor.clone());
+    app.audit(
+        hikae::audit::Event::new(&actor, hikae::audit::Action::Login)
+            .detail("named on the start screen (no local account)"),
+    )?;
+    Ok(())
+}

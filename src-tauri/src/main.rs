@@ -60,6 +60,7 @@ fn main() {
             info::list_templates,
             info::list_procedures,
             info::ui_ready,
+            info::set_user,
             records::new_record,
             records::get_record,
             records::save_values,

@@ -6,6 +6,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use hikae::app::BatchProgress;
+use hikae::audit::Action;
 use hikae::pdf::Pdf;
 use hikae::print::Printer;
 
@@ -36,7 +37,9 @@ pub fn write_pdf(pdf: Pdf, path: String) -> CmdResult<Exported> {
 /// Writes one record's PDF to the path chosen in the save dialog.
 #[tauri::command]
 pub fn export_pdf(state: State<AppState>, id: String, path: String) -> CmdResult<Exported> {
-    let pdf = state.lock()?.pdf(&id)?;
+    let mut app = state.lock()?;
+    app.audit_output(&id, Action::Export, &format!("pdf {path}"))?;
+    let pdf = app.pdf(&id)?;
     write_pdf(pdf, path)
 }
 
@@ -49,9 +52,17 @@ pub async fn export_batch_pdf(
     path: String,
     on_progress: Channel<BatchProgress>,
 ) -> CmdResult<Exported> {
-    let pdf = state.lock()?.pdf_many(&ids, &mut |p| {
+    let mut app = state.lock()?;
+    let pdf = app.pdf_many(&ids, &mut |p| {
         let _ = on_progress.send(p);
     })?;
+    for id in &ids {
+        app.audit_output(
+            id,
+            Action::Export,
+            &format!("pdf {path} ({} records)", ids.len()),
+        )?;
+    }
     write_pdf(pdf, path)
 }
 
@@ -75,9 +86,18 @@ pub async fn print_records(
     copies: u32,
     on_progress: Channel<BatchProgress>,
 ) -> CmdResult<Printed> {
-    let pdf = state.lock()?.pdf_many(&ids, &mut |p| {
+    let mut app = state.lock()?;
+    let pdf = app.pdf_many(&ids, &mut |p| {
         let _ = on_progress.send(p);
     })?;
+    for id in &ids {
+        app.audit_output(
+            id,
+            Action::Print,
+            &format!("printer {printer}, {copies} copies"),
+        )?;
+    }
+    drop(app);
     let title = format!("Hikae {}件", ids.len());
     let job = hikae::print::print_pdf(&pdf.bytes, &printer, &title, copies)?;
     Ok(Printed {

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use tauri::State;
 
+use hikae::audit::Action;
 use hikae::form::{FieldError, FormDef, Values};
 use hikae::record::{jst, jst_clock, Patient, Record};
 use hikae::store::Query;
@@ -65,8 +66,8 @@ pub fn new_record(
 
 #[tauri::command]
 pub fn get_record(state: State<AppState>, id: String) -> CmdResult<RecordView> {
-    let app = state.lock()?;
-    let rec = app.get(&id)?;
+    let mut app = state.lock()?;
+    let rec = app.view(&id)?;
     view(&app, rec)
 }
 
@@ -115,8 +116,11 @@ pub fn preview_html(state: State<AppState>, id: String) -> CmdResult<String> {
 }
 
 #[tauri::command]
+/// Plain text for the clipboard (pasting into the EHR later): logged as a copy.
 pub fn record_text(state: State<AppState>, id: String) -> CmdResult<String> {
-    Ok(state.lock()?.text(&id)?)
+    let mut app = state.lock()?;
+    app.audit_output(&id, Action::Copy, "plain text to the clipboard")?;
+    Ok(app.text(&id)?)
 }
 
 #[derive(Serialize)]

@@ -73,6 +73,15 @@ impl Hikae {
                 step + 1
             ))
         })?;
+        let e = crate::audit::Event::new(&self.actor, crate::audit::Action::ChecklistTick).detail(
+            format!(
+                "{} step {} {} by {by} (run {run_id})",
+                proc.id,
+                step + 1,
+                if done { "done" } else { "undone" }
+            ),
+        );
+        self.store.audit_with_next_write(e);
         self.store.tick(run_id, step, &s.text.ja, done, by)?;
         self.store.checklist(run_id)
     }

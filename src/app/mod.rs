@@ -13,6 +13,7 @@ mod checklist;
 
 pub use batch::{BatchProgress, MAX_BATCH};
 
+use crate::audit::{Action, Actor, Event};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::form::{FieldError, Values};
@@ -80,7 +81,16 @@ pub struct Hikae {
     data_dir: PathBuf,
     /// Installed packs that failed verification at start (they are not used).
     pub warnings: Vec<String>,
+    /// Who is acting now: every audit entry names them.
+    actor: Actor,
+    /// When each (record, actor) edit was last audited: edits are logged once per
+    /// `EDIT_AUDIT_EVERY`, not once per keystroke save.
+    edit_audited: std::collections::HashMap<(String, String), std::time::Instant>,
 }
+
+/// Autosave writes on every change; the audit log gets one "edit" per record, person and
+/// this interval.
+const EDIT_AUDIT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl Hikae {
     pub fn open(data_dir: &Path) -> Result<Hikae> {
@@ -99,6 +109,11 @@ impl Hikae {
             },
             data_dir: data_dir.to_path_buf(),
             warnings: Vec::new(),
+            actor: Actor::named(&format!(
+                "os-user:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            )),
+            edit_audited: std::collections::HashMap::new(),
         };
         app.load_installed();
         Ok(app)
@@ -122,6 +137,43 @@ impl Hikae {
                 )),
             }
         }
+    }
+
+    /// Who acts from now on (the person logged in, or the name given on the command line).
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// An audit event about `record` by the current actor, with the purpose and data category
+    /// its template is approved for.
+    fn record_event(&self, action: Action, record: &Record) -> Event {
+        let mut e = Event::new(&self.actor, action);
+        e.record_id = Some(record.id.clone());
+        e.patient_id = Some(record.patient.id.clone());
+        if let Ok(b) = self.template_of(record) {
+            let scope = &b.template().scope;
+            e.purpose = Some(scope.approved_uses.join("、")).filter(|s| !s.is_empty());
+            e.data_category = Some(scope.data_categories.join("、")).filter(|s| !s.is_empty());
+        }
+        e.final_reviewer = record.final_reviewer.clone();
+        e
+    }
+
+    /// Logs that a record left the store on paper, as a file, or on the clipboard. Call
+    /// before handing the output over.
+    pub fn audit_output(&mut self, id: &str, action: Action, detail: &str) -> Result<()> {
+        let rec = self.store.get(id)?;
+        let e = self.record_event(action, &rec).detail(detail);
+        self.store.audit(&e).map(|_| ())
+    }
+
+    /// Logs an event that concerns no record (login, settings, drills).
+    pub fn audit(&mut self, e: Event) -> Result<()> {
+        self.store.audit(&e).map(|_| ())
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -252,6 +304,14 @@ impl Hikae {
             template_version: t.form.version.clone(),
             template_hash: t.hash.clone(),
         };
+        let mut e = Event::new(&self.actor, Action::Create);
+        e.purpose = Some(t.scope.approved_uses.join("、")).filter(|s| !s.is_empty());
+        e.data_category = Some(t.scope.data_categories.join("、")).filter(|s| !s.is_empty());
+        e.detail = Some(format!(
+            "{} ({} {})",
+            t.form.id, bound.pack.manifest.id, bound.pack.manifest.version
+        ));
+        self.store.audit_with_next_write(e);
         self.store.create(NewRecord {
             patient,
             provenance,
@@ -283,7 +343,19 @@ impl Hikae {
             return Err(Error::Invalid(problems));
         }
         let remaining = form.validate(&values);
+        let key = (rec.id.clone(), self.actor.id.clone());
+        let due = self
+            .edit_audited
+            .get(&key)
+            .is_none_or(|t| t.elapsed() >= EDIT_AUDIT_EVERY);
+        if due {
+            let e = self.record_event(Action::Edit, rec);
+            self.store.audit_with_next_write(e);
+        }
         let saved = self.store.save_values(&rec.id, &values)?;
+        if due {
+            self.edit_audited.insert(key, std::time::Instant::now());
+        }
         Ok((saved, remaining))
     }
 
@@ -312,6 +384,9 @@ impl Hikae {
             return Err(Error::Invalid(problems));
         }
         let values = form.normalize(&rec.values);
+        let mut e = self.record_event(Action::Finalize, &rec);
+        e.final_reviewer = Some(final_reviewer.trim().to_string());
+        self.store.audit_with_next_write(e);
         self.store.finalize(&rec.id, &values, final_reviewer.trim())
     }
 
@@ -319,9 +394,28 @@ impl Hikae {
         if reason.trim().is_empty() {
             return Err(Error::Input("a correction needs a reason".into()));
         }
+        let old = self.store.get(id)?;
+        let e = self.record_event(Action::Correct, &old).detail(format!(
+            "correction of {}: {}",
+            old.id,
+            reason.trim()
+        ));
+        let mut e = e;
+        // the entry names the new version, which the store fills in
+        e.record_id = None;
+        self.store.audit_with_next_write(e);
         self.store.correct(id, reason.trim(), author.trim())
     }
 
+    /// A record for a person to see: logged as a view.
+    pub fn view(&mut self, id: &str) -> Result<Record> {
+        let rec = self.store.get(id)?;
+        let e = self.record_event(Action::View, &rec);
+        self.store.audit(&e)?;
+        Ok(rec)
+    }
+
+    /// A record for internal use (no audit entry: nothing is shown to anyone).
     pub fn get(&self, id: &str) -> Result<Record> {
         self.store.get(id)
     }
@@ -396,6 +490,12 @@ impl Hikae {
             .map_err(pack_error)?;
         let id = pack.manifest.id.clone();
         let version = pack.manifest.version.clone();
+        let e = Event::new(&self.actor, Action::PackInstall).detail(format!(
+            "{id} {} -> {version} by {}",
+            previous.as_deref().unwrap_or("(none)"),
+            by.trim()
+        ));
+        self.store.audit_with_next_write(e);
         self.store.record_pack_event(&PackEvent {
             at: Utc::now(),
             action: "install".into(),
@@ -459,6 +559,12 @@ impl Hikae {
         self.packs
             .set_active(pack_id, &target)
             .map_err(pack_error)?;
+        let e = Event::new(&self.actor, Action::PackRollback).detail(format!(
+            "{pack_id} {current} -> {target} by {}: {}",
+            by.trim(),
+            reason.trim()
+        ));
+        self.store.audit_with_next_write(e);
         self.store.record_pack_event(&PackEvent {
             at: Utc::now(),
             action: "rollback".into(),

@@ -156,6 +156,7 @@ impl Store {
             by: by.to_string(),
             at: Utc::now(),
         };
+        let pending = self.pending_audit.take();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -179,12 +180,15 @@ impl Store {
             Some(None) => {}
         }
         let step_i64 = i64::try_from(step).map_err(|_| Error::Input("step out of range".into()))?;
-        tx.execute(
-            "INSERT INTO checklist_ticks (run_id, step, step_text, done, by_whom, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![run_id, step_i64, tick.step_text, tick.done, tick.by, ts(tick.at)],
-        )
-        .and_then(|_| tx.commit())
-        .map_err(|e| db_err(&self.path, e))?;
+        let anchor = tx
+            .execute(
+                "INSERT INTO checklist_ticks (run_id, step, step_text, done, by_whom, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![run_id, step_i64, tick.step_text, tick.done, tick.by, ts(tick.at)],
+            )
+            .and_then(|_| pending.as_ref().map(|e| super::audit::append(&tx, e)).transpose())
+            .and_then(|a| tx.commit().map(|_| a))
+            .map_err(|e| db_err(&self.path, e))?;
+        self.anchor(anchor)?;
         Ok(tick)
     }
 

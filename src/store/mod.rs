@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 use crate::form::{FormDef, Values};
 use crate::record::{new_id, Patient, Provenance, Record, Status};
 
+mod audit;
 mod checklist;
+pub use audit::AuditQuery;
 pub use checklist::{ChecklistRun, Tick};
 
 /// Schema history. Append only: a released migration is never edited.
@@ -23,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(v2_search_index),
     Migration::Sql(V3_PACK_EVENTS),
     Migration::Sql(checklist::V4_CHECKLISTS),
+    Migration::Sql(audit::V5_AUDIT),
 ];
 
 enum Migration {
@@ -107,6 +110,8 @@ fn search_body(patient_id: &str, patient_name: &str, values: &Values) -> String 
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The audit event to write with the next change, in the same transaction.
+    pending_audit: Option<crate::audit::Event>,
 }
 
 /// What a new record starts with.
@@ -249,6 +254,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            pending_audit: None,
         };
         store.migrate(found, version)?;
         Ok(store)
@@ -313,6 +319,11 @@ impl Store {
 
     fn insert(&mut self, rec: &Record) -> Result<()> {
         let json = serde_json::to_string(&rec.values).map_err(|e| Error::Input(e.to_string()))?;
+        let mut pending = self.pending_audit.take();
+        if let Some(e) = pending.as_mut() {
+            e.record_id.get_or_insert_with(|| rec.id.clone());
+            e.patient_id.get_or_insert_with(|| rec.patient.id.clone());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -335,9 +346,21 @@ impl Store {
                     search_body(&rec.patient.id, &rec.patient.name, &rec.values)
                 ],
             )?;
-            tx.commit()
+            let anchor = pending
+                .as_ref()
+                .map(|e| audit::append(&tx, e))
+                .transpose()?;
+            tx.commit().map(|_| anchor)
         })();
-        res.map_err(|e| db_err(&self.path, e))
+        let anchor = res.map_err(|e| db_err(&self.path, e))?;
+        self.anchor(anchor)
+    }
+
+    fn anchor(&self, written: Option<(i64, String)>) -> Result<()> {
+        match written {
+            Some((seq, hash)) => self.write_anchor(seq, &hash),
+            None => Ok(()),
+        }
     }
 
     /// Finds a record by id or by a unique prefix of at least 6 characters.
@@ -383,6 +406,7 @@ impl Store {
     pub fn save_values(&mut self, id: &str, values: &Values) -> Result<Record> {
         let json = serde_json::to_string(values).map_err(|e| Error::Input(e.to_string()))?;
         let now = ts(Utc::now());
+        let pending = self.pending_audit.take();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -394,9 +418,14 @@ impl Store {
                 "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
                 params![search_body(&pid, &pname, values), rowid],
             )?;
-            tx.commit()
+            let anchor = pending
+                .as_ref()
+                .map(|e| audit::append(&tx, e))
+                .transpose()?;
+            tx.commit().map(|_| anchor)
         })();
-        res.map_err(|e| db_err(&self.path, e))?;
+        let anchor = res.map_err(|e| db_err(&self.path, e))?;
+        self.anchor(anchor)?;
         self.get(id)
     }
 
@@ -404,6 +433,7 @@ impl Store {
     pub fn finalize(&mut self, id: &str, values: &Values, final_reviewer: &str) -> Result<Record> {
         let json = serde_json::to_string(values).map_err(|e| Error::Input(e.to_string()))?;
         let now = ts(Utc::now());
+        let pending = self.pending_audit.take();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -418,9 +448,14 @@ impl Store {
                 "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
                 params![search_body(&pid, &pname, values), rowid],
             )?;
-            tx.commit()
+            let anchor = pending
+                .as_ref()
+                .map(|e| audit::append(&tx, e))
+                .transpose()?;
+            tx.commit().map(|_| anchor)
         })();
-        res.map_err(|e| db_err(&self.path, e))?;
+        let anchor = res.map_err(|e| db_err(&self.path, e))?;
+        self.anchor(anchor)?;
         self.get(id)
     }
 
@@ -555,13 +590,17 @@ impl Store {
     }
 
     pub fn record_pack_event(&mut self, e: &PackEvent) -> Result<()> {
-        self.conn
+        let pending = self.pending_audit.take();
+        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
+        let anchor = tx
             .execute(
                 "INSERT INTO pack_events (at, action, pack_id, from_version, to_version, by_whom, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![ts(e.at), e.action, e.pack_id, e.from_version, e.to_version, e.by, e.reason],
             )
-            .map(|_| ())
-            .map_err(|e| db_err(&self.path, e))
+            .and_then(|_| pending.as_ref().map(|ev| audit::append(&tx, ev)).transpose())
+            .and_then(|a| tx.commit().map(|_| a))
+            .map_err(|e| db_err(&self.path, e))?;
+        self.anchor(anchor)
     }
 
     pub fn pack_events(&self) -> Result<Vec<PackEvent>> {

@@ -19,6 +19,7 @@ export const api = {
     invoke<RowSummary[]>("search_records", { text, status, template, date }),
   /** Tells the shell the first screen is interactive (start-time benchmark; no-op otherwise). */
   uiReady: (screen: string) => invoke<void>("ui_ready", { screen }).catch(() => {}),
+  setUser: (name: string) => invoke<void>("set_user", { name }),
   printers: () => invoke<Printer[]>("list_printers"),
   exportBatchPdf: (ids: string[], path: string, onProgress: (p: Progress) => void) =>
     invoke<Exported>("export_batch_pdf", { ids, path, onProgress: channel(onProgress) }),
