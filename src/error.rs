@@ -47,6 +47,8 @@ pub enum Error {
     Input(String),
     #[error("printing failed: {0}")]
     Print(String),
+    #[error("locked: {0}")]
+    Locked(String),
     #[error("the audit log has been tampered with:\n  {}", .0.join("\n  "))]
     AuditBroken(Vec<String>),
 }
@@ -70,6 +72,7 @@ impl Error {
             Error::Input(_) => "bad_input",
             Error::Print(_) => "print_failed",
             Error::AuditBroken(_) => "audit_broken",
+            Error::Locked(_) => "locked",
         }
     }
 

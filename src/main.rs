@@ -16,7 +16,7 @@ use hikae::record::{jst, Patient, Record, Status};
 use hikae::store::Query;
 use hikae::Error;
 
-const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized), 7 pack refused, 8 audit log tampered";
+const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized), 7 pack refused, 8 audit log tampered, 9 locked (wrong or missing PIN)";
 
 #[derive(Parser)]
 #[command(name = "hikae", version, about = "Hikae (控え): offline downtime records for hospital wards", after_help = EXIT_CODES)]
@@ -104,6 +104,14 @@ enum Command {
         #[arg(long, value_name = "OUT.pdf")]
         pdf: PathBuf,
     },
+    /// Encrypt this PC's data: the first administrator's PIN (HIKAE_PIN or asked), the ward's
+    /// emergency code (HIKAE_EMERGENCY_CODE or asked); prints the recovery key once
+    Setup {
+        #[arg(long)]
+        admin_id: String,
+    },
+    /// Give a staff member their own PIN (data must be unlocked: HIKAE_STAFF + HIKAE_PIN)
+    Enrol { staff_id: String },
     /// The audit log: verify its chain, list entries, export them (JSON Lines, FHIR AuditEvent)
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -224,6 +232,7 @@ fn main() -> ExitCode {
                 Some(Error::Finalized(_) | Error::BadState { .. }) => 6,
                 Some(Error::Pack { .. }) => 7,
                 Some(Error::AuditBroken(_)) => 8,
+                Some(Error::Locked(_)) => 9,
                 _ => 1,
             };
             ExitCode::from(code)
@@ -236,7 +245,11 @@ fn open(data_dir: Option<PathBuf>) -> anyhow::Result<Hikae> {
         Some(d) => d,
         None => default_data_dir()?,
     };
-    let app = Hikae::open(&dir)?;
+    let app = if hikae::auth::Keyring::exists(&dir) {
+        unlock(&dir)?
+    } else {
+        Hikae::open(&dir)?
+    };
     for w in &app.warnings {
         eprintln!("hikae: warning: {w}");
     }
@@ -244,6 +257,29 @@ fn open(data_dir: Option<PathBuf>) -> anyhow::Result<Hikae> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Setup { admin_id } = &cli.command {
+        let dir = match &cli.data_dir {
+            Some(d) => d.clone(),
+            None => default_data_dir()?,
+        };
+        let pin = secret(
+            "HIKAE_PIN",
+            &format!("PIN or passphrase for {admin_id}: "),
+            true,
+        )?;
+        let code = secret(
+            "HIKAE_EMERGENCY_CODE",
+            "the ward's emergency (break-glass) code: ",
+            true,
+        )?;
+        let setup = Hikae::setup_encryption(&dir, admin_id, &pin, &code)?;
+        println!("The data in {} is now encrypted.", dir.display());
+        println!(
+            "\nRECOVERY KEY (shown once; print it and keep it in the safe):\n\n    {}\n",
+            setup.recovery_key
+        );
+        return Ok(());
+    }
     let mut app = open(cli.data_dir)?;
     let who = cli.user.clone().or(match &cli.command {
         Command::New(a) => Some(a.author.clone()),
@@ -254,6 +290,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         app.set_actor(hikae::audit::Actor::named(&name));
     }
     match cli.command {
+        Command::Setup { .. } => {} // handled before the data is opened
+        Command::Enrol { staff_id } => {
+            let pin = secret(
+                "HIKAE_NEW_PIN",
+                &format!("new PIN or passphrase for {staff_id}: "),
+                true,
+            )?;
+            app.enrol(&staff_id, &pin)?;
+            println!("{staff_id} can now unlock this PC with their PIN");
+        }
         Command::Audit(cmd) => return run_audit(&mut app, cmd),
         Command::Pack(cmd) => return cli_pack::run(&mut app, cmd),
         Command::Templates => {
@@ -729,4 +775,33 @@ fn run_audit(app: &mut Hikae, cmd: AuditCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Opens encrypted data: the recovery key (HIKAE_RECOVERY_KEY), or a staff ID (HIKAE_STAFF)
+/// with its PIN (HIKAE_PIN, else asked on the terminal).
+fn unlock(dir: &std::path::Path) -> anyhow::Result<Hikae> {
+    if let Ok(k) = std::env::var("HIKAE_RECOVERY_KEY") {
+        return Hikae::unlock_with_recovery_key(dir, &k)?.ok_or_else(|| {
+            Error::Locked("the recovery key does not open this data".into()).into()
+        });
+    }
+    let staff = std::env::var("HIKAE_STAFF").map_err(|_| {
+        Error::Locked("the data is encrypted: set HIKAE_STAFF (and HIKAE_PIN, or type it)".into())
+    })?;
+    let pin = secret("HIKAE_PIN", &format!("PIN for {staff}: "), false)?;
+    Hikae::unlock(dir, &staff, &pin)?
+        .ok_or_else(|| Error::Locked(format!("wrong staff ID or PIN for {staff}")).into())
+}
+
+/// A secret from the environment, else typed without echo (twice for a new one).
+fn secret(var: &str, prompt: &str, new: bool) -> anyhow::Result<String> {
+    if let Ok(v) = std::env::var(var) {
+        return Ok(v);
+    }
+    let first = rpassword::prompt_password(prompt)
+        .map_err(|e| Error::Input(format!("{var} is not set and no terminal to ask on ({e})")))?;
+    if new && rpassword::prompt_password("again: ")? != first {
+        return Err(Error::Input("the two entries differ".into()).into());
+    }
+    Ok(first)
 }

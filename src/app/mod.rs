@@ -10,10 +10,12 @@ use chrono::Utc;
 
 mod batch;
 mod checklist;
+mod security;
 
 pub use batch::{BatchProgress, MAX_BATCH};
 
 use crate::audit::{Action, Actor, Event};
+use crate::auth::{DataKey, Keyring};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::form::{FieldError, Values};
@@ -86,6 +88,8 @@ pub struct Hikae {
     /// When each (record, actor) edit was last audited: edits are logged once per
     /// `EDIT_AUDIT_EVERY`, not once per keystroke save.
     edit_audited: std::collections::HashMap<(String, String), std::time::Instant>,
+    /// The data key while unlocked (to enrol more accounts); None for unencrypted data.
+    key: Option<DataKey>,
 }
 
 /// Autosave writes on every change; the audit log gets one "edit" per record, person and
@@ -93,10 +97,46 @@ pub struct Hikae {
 const EDIT_AUDIT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl Hikae {
+    /// Opens the data of an unencrypted installation. Refused where the data is encrypted
+    /// (a keyring exists): use [`Hikae::open_with_key`] after unlocking.
     pub fn open(data_dir: &Path) -> Result<Hikae> {
+        if Keyring::exists(data_dir) {
+            return Err(Error::Locked(
+                "the data on this PC is encrypted: unlock it with a staff ID and PIN, or the recovery key".into(),
+            ));
+        }
+        let store = Store::open(&data_dir.join(DB_FILE))?;
+        Self::with_store(data_dir, store)
+    }
+
+    /// Opens encrypted data with the data key from the keyring. A missing database file is
+    /// an error here (never silently a new, empty one).
+    pub fn open_with_key(data_dir: &Path, key: &DataKey) -> Result<Hikae> {
+        let db = data_dir.join(DB_FILE);
+        if !db.is_file() {
+            return Err(Error::Database {
+                path: db,
+                message: "the encrypted database is missing (restore it from backup; the keyring alone holds no records)".into(),
+            });
+        }
+        let store = match Store::open_encrypted(&db, key) {
+            Ok(s) => s,
+            // setup saved the keyring but was stopped before the database was encrypted:
+            // finish it now (only if the file really is an unencrypted Hikae database)
+            Err(e) if Store::is_unencrypted(&db) => {
+                Store::encrypt_in_place(&db, key).map_err(|_| e)?;
+                Store::open_encrypted(&db, key)?
+            }
+            Err(e) => return Err(e),
+        };
+        let mut app = Self::with_store(data_dir, store)?;
+        app.key = Some(key.clone());
+        Ok(app)
+    }
+
+    fn with_store(data_dir: &Path, store: Store) -> Result<Hikae> {
         let builtin = Arc::new(Pack::builtin().map_err(pack_error)?);
         let config = Config::load(data_dir)?;
-        let store = Store::open(&data_dir.join(DB_FILE))?;
         let mut app = Hikae {
             store,
             builtin,
@@ -114,6 +154,7 @@ impl Hikae {
                 std::env::var("USER").unwrap_or_else(|_| "unknown".into())
             )),
             edit_audited: std::collections::HashMap::new(),
+            key: None,
         };
         app.load_installed();
         Ok(app)

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, TransactionBehavior};
 
+use crate::auth::DataKey;
 use crate::error::{Error, Result};
 use crate::form::{FormDef, Values};
 use crate::record::{new_id, Patient, Provenance, Record, Status};
@@ -227,9 +228,19 @@ impl Store {
         Self::open_at_version(path, SCHEMA_VERSION)
     }
 
+    /// Opens (or creates) the store encrypted with `key` (SQLCipher). A wrong key, or a file
+    /// that is not an encrypted Hikae database, is reported and the file left untouched.
+    pub fn open_encrypted(path: &Path, key: &DataKey) -> Result<Store> {
+        Self::open_with(path, SCHEMA_VERSION, Some(key))
+    }
+
     /// Opens and migrates only up to `version`; for migration tests.
     #[doc(hidden)]
     pub fn open_at_version(path: &Path, version: i64) -> Result<Store> {
+        Self::open_with(path, version, None)
+    }
+
+    fn open_with(path: &Path, version: i64, key: Option<&DataKey>) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
@@ -238,7 +249,16 @@ impl Store {
             message: describe(&e),
         };
         let conn = Connection::open(path).map_err(db_err)?;
-        // The first read fails with NotADatabase on a foreign or corrupted file.
+        if let Some(k) = key {
+            // a wrong key is reported as an error below; SQLCipher's own log would repeat it
+            // on stderr
+            conn.execute_batch(&format!(
+                "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\";",
+                k.sqlcipher_literal().as_str()
+            ))
+            .map_err(db_err)?;
+        }
+        // The first read fails with NotADatabase on a foreign or corrupted file, or a wrong key.
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(db_err)?;
@@ -258,6 +278,72 @@ impl Store {
         };
         store.migrate(found, version)?;
         Ok(store)
+    }
+
+    /// Encrypts an existing unencrypted store with `key`, in place: the encrypted copy is
+    /// written next to it, synced, and renamed over it, so the file is either the old
+    /// plaintext or the complete encrypted database, never a mix. The WAL is folded in first;
+    /// no plaintext copy is left behind (SQLite's own -wal/-shm files are removed).
+    pub fn encrypt_in_place(path: &Path, key: &DataKey) -> Result<()> {
+        let db_err = |e: rusqlite::Error| Error::Database {
+            path: path.to_path_buf(),
+            message: describe(&e),
+        };
+        let tmp = path.with_extension("encrypting");
+        let _ = std::fs::remove_file(&tmp);
+        {
+            let conn = Connection::open(path).map_err(db_err)?;
+            let version: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(db_err)?;
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .map_err(db_err)?;
+            let tmp_str = tmp
+                .to_str()
+                .ok_or_else(|| Error::Input(format!("{}: path is not UTF-8", tmp.display())))?;
+            conn.execute(
+                &format!(
+                    "ATTACH DATABASE ?1 AS enc KEY \"{}\"",
+                    key.sqlcipher_literal().as_str()
+                ),
+                [tmp_str],
+            )
+            .map_err(db_err)?;
+            conn.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))
+                .map_err(db_err)?;
+            conn.execute_batch(&format!(
+                "PRAGMA enc.user_version = {version}; DETACH DATABASE enc;"
+            ))
+            .map_err(db_err)?;
+            conn.execute_batch("PRAGMA journal_mode = DELETE;")
+                .map_err(db_err)?;
+        }
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+        }
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+
+    /// Whether `path` is a readable, unencrypted SQLite file with a Hikae schema. Read-only.
+    pub fn is_unencrypted(path: &Path) -> bool {
+        Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'records'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .is_ok_and(|n| n == 1)
     }
 
     pub fn path(&self) -> &Path {
