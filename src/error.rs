@@ -49,6 +49,8 @@ pub enum Error {
     Print(String),
     #[error("locked: {0}")]
     Locked(String),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
     #[error("the audit log has been tampered with:\n  {}", .0.join("\n  "))]
     AuditBroken(Vec<String>),
 }
@@ -73,6 +75,7 @@ impl Error {
             Error::Print(_) => "print_failed",
             Error::AuditBroken(_) => "audit_broken",
             Error::Locked(_) => "locked",
+            Error::Forbidden(_) => "forbidden",
         }
     }
 

@@ -16,7 +16,7 @@ use hikae::record::{jst, Patient, Record, Status};
 use hikae::store::Query;
 use hikae::Error;
 
-const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized), 7 pack refused, 8 audit log tampered, 9 locked (wrong or missing PIN)";
+const EXIT_CODES: &str = "Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid values, 4 not found, 5 database, 6 record state (e.g. finalized), 7 pack refused, 8 audit log tampered, 9 locked (wrong or missing PIN), 10 not allowed for your role";
 
 #[derive(Parser)]
 #[command(name = "hikae", version, about = "Hikae (控え): offline downtime records for hospital wards", after_help = EXIT_CODES)]
@@ -233,6 +233,7 @@ fn main() -> ExitCode {
                 Some(Error::Pack { .. }) => 7,
                 Some(Error::AuditBroken(_)) => 8,
                 Some(Error::Locked(_)) => 9,
+                Some(Error::Forbidden(_)) => 10,
                 _ => 1,
             };
             ExitCode::from(code)
@@ -679,6 +680,7 @@ fn warn_substituted(chars: &[char]) {
 
 fn run_audit(app: &mut Hikae, cmd: AuditCmd) -> anyhow::Result<()> {
     use hikae::store::AuditQuery;
+    app.require(hikae::auth::session::Permission::ReviewAudit)?;
     match cmd {
         AuditCmd::Verify => {
             let entries = app.store.audit_entries(&AuditQuery::default())?;

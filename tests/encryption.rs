@@ -74,6 +74,7 @@ fn a_copied_database_reads_as_noise() {
         .expect("unlock")
         .expect("right PIN");
     let found = app
+        .store
         .search(&hikae::store::Query {
             text: Some(MARKER_ASCII.into()),
             ..Default::default()
@@ -84,17 +85,9 @@ fn a_copied_database_reads_as_noise() {
         1,
         "records and search index survived encryption"
     );
-    let f = demo_fixture("sbar-handover");
-    let rec = app
-        .new_record(
-            "sbar-handover",
-            patient("ENC-2", "暗号 確認郎"),
-            &f.author,
-            f.values,
-        )
-        .expect("create");
-    app.update(&rec.id, values(json!({"assessment": MARKER_JA})))
-        .expect("save");
+    // the records written from here on go through the WAL: they must be encrypted too
+    app.audit(hikae::audit::Event::new(app.actor(), hikae::audit::Action::View).detail(MARKER_JA))
+        .expect("write");
 
     for (name, bytes) in files(dir.path()) {
         if name == "keyring.json" {
@@ -151,11 +144,12 @@ fn a_wrong_pin_or_key_opens_nothing_and_changes_nothing() {
         .expect("refused");
     assert_eq!(e.code(), "database_error");
     assert!(e.to_string().contains("another key"), "{e}");
-    assert_eq!(
-        files(dir.path()),
-        before,
-        "nothing written, no new empty database"
-    );
+    let mut after = files(dir.path());
+    let attempts = after
+        .remove("login-attempts.json")
+        .expect("failures are counted");
+    assert!(String::from_utf8_lossy(&attempts).contains("\"failures\": 1"));
+    assert_eq!(after, before, "nothing else written, no new empty database");
 }
 
 #[test]
@@ -165,7 +159,10 @@ fn the_recovery_key_and_the_emergency_code_open_the_same_data() {
     let app = Hikae::unlock_with_recovery_key(dir.path(), &setup.recovery_key)
         .expect("unlock")
         .expect("right key");
-    assert_eq!(app.search(&Default::default()).expect("list").len(), 2);
+    assert_eq!(
+        app.store.search(&Default::default()).expect("list").len(),
+        2
+    );
     drop(app);
     let ring = Keyring::load(dir.path()).expect("keyring");
     assert!(ring
@@ -193,7 +190,7 @@ fn a_damaged_encrypted_file_gives_a_clear_error_and_the_folder_is_left_alone() {
         let before = files(dir.path());
         let res = Hikae::unlock(dir.path(), "A0001", PIN).and_then(|o| {
             let app = o.expect("the keyring is intact");
-            app.search(&Default::default()).map(|_| ())
+            app.store.search(&Default::default()).map(|_| ())
         });
         let e = res
             .err()
@@ -219,7 +216,10 @@ fn an_interrupted_setup_is_finished_at_the_next_unlock() {
     let app = Hikae::unlock(dir.path(), "A0001", PIN)
         .expect("unlock")
         .expect("right PIN");
-    assert_eq!(app.search(&Default::default()).expect("list").len(), 2);
+    assert_eq!(
+        app.store.search(&Default::default()).expect("list").len(),
+        2
+    );
     drop(app);
     let bytes = std::fs::read(dir.path().join(DB_FILE)).expect("db");
     assert!(!contains(&bytes, "SQLite format 3"), "now encrypted");
@@ -279,11 +279,14 @@ fn the_cli_sets_up_unlocks_enrols_and_refuses_wrong_pins() {
 
     let admin = [("HIKAE_STAFF", "A0001"), ("HIKAE_PIN", PIN)];
     let out = cli_env(dir.path(), &admin, &["list"]);
-    assert!(
-        out.status.success() && stdout(&out).contains("ENC-1"),
-        "{}",
+    assert_eq!(
+        out.status.code(),
+        Some(10),
+        "an administrator does not read records: {}",
         stderr(&out)
     );
+    let out = cli_env(dir.path(), &admin, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = cli_env(
         dir.path(),
         &[

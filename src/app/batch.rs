@@ -24,6 +24,7 @@ impl Hikae {
     /// page numbers ("n / N" within the record) and footer. Fails as a whole, naming the
     /// record, if any of them cannot be rendered.
     pub fn pdf_many(&self, ids: &[String], progress: &mut dyn FnMut(BatchProgress)) -> Result<Pdf> {
+        self.require(crate::auth::session::Permission::Read)?;
         if ids.is_empty() {
             return Err(Error::Input("choose at least one record to print".into()));
         }

@@ -15,6 +15,7 @@ mod security;
 pub use batch::{BatchProgress, MAX_BATCH};
 
 use crate::audit::{Action, Actor, Event};
+use crate::auth::session::Permission;
 use crate::auth::{DataKey, Keyring};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -90,6 +91,8 @@ pub struct Hikae {
     edit_audited: std::collections::HashMap<(String, String), std::time::Instant>,
     /// The data key while unlocked (to enrol more accounts); None for unencrypted data.
     key: Option<DataKey>,
+    /// The person logged in (encrypted installations).
+    session: Option<crate::auth::session::Session>,
 }
 
 /// Autosave writes on every change; the audit log gets one "edit" per record, person and
@@ -155,6 +158,7 @@ impl Hikae {
             )),
             edit_audited: std::collections::HashMap::new(),
             key: None,
+            session: None,
         };
         app.load_installed();
         Ok(app)
@@ -207,6 +211,7 @@ impl Hikae {
     /// Logs that a record left the store on paper, as a file, or on the clipboard. Call
     /// before handing the output over.
     pub fn audit_output(&mut self, id: &str, action: Action, detail: &str) -> Result<()> {
+        self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let e = self.record_event(action, &rec).detail(detail);
         self.store.audit(&e).map(|_| ())
@@ -332,6 +337,7 @@ impl Hikae {
         if author.trim().is_empty() {
             return Err(Error::Input("a record needs its author".into()));
         }
+        self.require(Permission::WriteDraft)?;
         let bound = self.template(template_id)?;
         let t = bound.template();
         let problems = t.form.check_draft(&values);
@@ -377,6 +383,7 @@ impl Hikae {
     }
 
     fn save(&mut self, rec: &Record, values: Values) -> Result<(Record, Vec<FieldError>)> {
+        self.require(Permission::WriteDraft)?;
         let bound = self.template_of(rec)?;
         let form = &bound.template().form;
         let problems = form.check_draft(&values);
@@ -418,6 +425,9 @@ impl Hikae {
             ));
         }
         let rec = self.store.get(id)?;
+        self.require(Permission::Finalize {
+            template_id: &rec.provenance.template_id,
+        })?;
         let bound = self.template_of(&rec)?;
         let form = &bound.template().form;
         let problems = form.validate(&rec.values);
@@ -450,6 +460,7 @@ impl Hikae {
 
     /// A record for a person to see: logged as a view.
     pub fn view(&mut self, id: &str) -> Result<Record> {
+        self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let e = self.record_event(Action::View, &rec);
         self.store.audit(&e)?;
@@ -462,22 +473,26 @@ impl Hikae {
     }
 
     pub fn search(&self, q: &Query) -> Result<Vec<Record>> {
+        self.require(Permission::Read)?;
         self.store.search(q)
     }
 
     pub fn pdf(&self, id: &str) -> Result<Pdf> {
+        self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let b = self.template_of(&rec)?;
         render::pdf(&b.pack, b.template(), &rec)
     }
 
     pub fn html(&self, id: &str) -> Result<String> {
+        self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let b = self.template_of(&rec)?;
         render::html_page(&b.pack, b.template(), &rec)
     }
 
     pub fn text(&self, id: &str) -> Result<String> {
+        self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let b = self.template_of(&rec)?;
         render::text(&b.pack, b.template(), &rec)
@@ -518,6 +533,7 @@ impl Hikae {
         signature: Option<&str>,
         by: &str,
     ) -> Result<(String, String, Option<String>)> {
+        self.require(Permission::Administer)?;
         if by.trim().is_empty() {
             return Err(Error::Input(
                 "installing a pack needs the administrator's name (--by)".into(),
@@ -558,6 +574,7 @@ impl Hikae {
         reason: &str,
         by: &str,
     ) -> Result<(String, String)> {
+        self.require(Permission::Administer)?;
         if reason.trim().is_empty() || by.trim().is_empty() {
             return Err(Error::Input("a rollback needs --reason and --by".into()));
         }
@@ -621,6 +638,7 @@ impl Hikae {
 
     /// Adds a public key (minisign `.pub` text or its base64 line) to the trusted keys.
     pub fn trust_key(&mut self, public_key: &str) -> Result<String> {
+        self.require(Permission::Administer)?;
         let line = crate::pack::sign::public_key_line(public_key)
             .ok_or_else(|| Error::Input("no public key found".into()))?;
         minisign_verify::PublicKey::from_base64(&line)
@@ -632,6 +650,9 @@ impl Hikae {
         }
         self.rules.trusted_keys = config.packs.trusted_keys;
         self.load_installed();
+        let e =
+            Event::new(&self.actor, Action::Settings).detail(format!("trusted signing key {line}"));
+        self.audit(e)?;
         Ok(line)
     }
 }

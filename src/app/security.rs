@@ -2,9 +2,14 @@
 
 use std::path::Path;
 
+use chrono::Utc;
+
 use super::{Hikae, DB_FILE};
 use crate::audit::{Action, Actor, Event};
+use crate::auth::attempts::Attempts;
 use crate::auth::keyring::{check_secret, new_recovery_key};
+use crate::auth::roster::{Roster, StaffRole};
+use crate::auth::session::{allowed, refusal, Permission, Session};
 use crate::auth::{DataKey, Keyring, SlotKind};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -66,27 +71,173 @@ impl Hikae {
         Ok(Setup { recovery_key })
     }
 
-    /// Unlocks with a staff ID and PIN; `Ok(None)` for a wrong PIN or unknown ID.
+    /// First login on a locked PC: checks the lockout, the PIN (which unwraps the data key)
+    /// and the roster, opens the data and starts the session. `Ok(None)` for a wrong staff ID
+    /// or PIN (counted); `Err(Locked)` while the ID is locked out.
     pub fn unlock(data_dir: &Path, staff_id: &str, secret: &str) -> Result<Option<Hikae>> {
+        let id = staff_id.trim();
+        let mut attempts = Attempts::load(data_dir)?;
+        attempts.check(id, Utc::now())?;
         let ring = Keyring::load(data_dir)?;
-        match ring.unlock(SlotKind::Account, staff_id.trim(), secret)? {
-            Some(key) => Hikae::open_with_key(data_dir, &key).map(Some),
-            None => Ok(None),
+        let Some(key) = ring.unlock(SlotKind::Account, id, secret)? else {
+            attempts.failed(id, Utc::now())?;
+            return Ok(None);
+        };
+        let mut app = Hikae::open_with_key(data_dir, &key)?;
+        app.finish_login(id, &mut attempts)?;
+        Ok(Some(app))
+    }
+
+    /// Login on an open app (after a lock, or another person taking over the PC).
+    /// `Ok(false)` for a wrong staff ID or PIN (counted and audited).
+    pub fn login(&mut self, staff_id: &str, secret: &str) -> Result<bool> {
+        let id = staff_id.trim();
+        let mut attempts = Attempts::load(&self.data_dir)?;
+        attempts.check(id, Utc::now())?;
+        let ring = Keyring::load(&self.data_dir)?;
+        let opened = ring.unlock(SlotKind::Account, id, secret)?;
+        let same = match (&opened, &self.key) {
+            (Some(k), Some(mine)) => k.sqlcipher_literal() == mine.sqlcipher_literal(),
+            _ => false,
+        };
+        if !same {
+            let rec = attempts.failed(id, Utc::now())?;
+            self.store.audit(
+                &Event::new(&Actor::named(id), Action::LoginFailed)
+                    .failed()
+                    .detail(format!("wrong staff ID or PIN ({} in a row)", rec.failures)),
+            )?;
+            return Ok(false);
+        }
+        self.finish_login(id, &mut attempts)?;
+        Ok(true)
+    }
+
+    /// The roster decides the name and role; failures since the last login are logged now
+    /// (they happened while the data was closed).
+    fn finish_login(&mut self, id: &str, attempts: &mut Attempts) -> Result<()> {
+        if let Some(r) = attempts.get(id).filter(|r| r.failures > 0) {
+            let e = Event::new(&Actor::named(id), Action::LoginFailed)
+                .failed()
+                .detail(format!(
+                    "{} wrong PIN(s) before this login, the last at {}",
+                    r.failures,
+                    r.last_failure.map(crate::audit::ts).unwrap_or_default()
+                ));
+            self.store.audit(&e)?;
+        }
+        let roster = Roster::load(&self.data_dir, &self.rules.trusted_keys)?;
+        let (name, role) = match (&roster, roster.as_ref().and_then(|r| r.get(id))) {
+            (_, Some(staff)) => (staff.name.clone(), staff.role),
+            // before any roster is installed, the accounts made at setup administer the PC
+            (None, None) => (id.to_string(), StaffRole::Admin),
+            (Some(r), None) => {
+                let e = Event::new(&Actor::named(id), Action::LoginFailed)
+                    .failed()
+                    .detail(format!("not on the staff roster (version {})", r.version));
+                self.store.audit(&e)?;
+                return Err(Error::Forbidden(format!(
+                    "{id} is not on this PC's staff roster (version {}); ask an administrator",
+                    r.version
+                )));
+            }
+        };
+        attempts.succeeded(id)?;
+        let session = Session::new(id, &name, role);
+        self.start_session(session, Action::Login, "PIN")
+    }
+
+    fn start_session(&mut self, session: Session, action: Action, how: &str) -> Result<()> {
+        self.actor = session.actor();
+        let detail = match &session.break_glass {
+            Some(b) => format!(
+                "{how}; reason: {}; until {}",
+                b.reason,
+                crate::audit::ts(b.expires_at)
+            ),
+            None => format!("{how}; role {}", session.role.as_str()),
+        };
+        self.session = Some(session);
+        let e = Event::new(&self.actor, action).detail(detail);
+        self.audit(e)
+    }
+
+    /// Emergency access when a person has no account here or central authentication is down:
+    /// name, role and reason, plus the ward's emergency code (kept sealed at the station).
+    /// The session is marked, expires after `BREAK_GLASS_HOURS`, is shown on screen and
+    /// listed for review (`hikae audit list --break-glass`).
+    pub fn break_glass(
+        data_dir: &Path,
+        name: &str,
+        role: StaffRole,
+        reason: &str,
+        emergency_code: &str,
+    ) -> Result<Hikae> {
+        if name.trim().is_empty() || reason.trim().is_empty() {
+            return Err(Error::Input(
+                "break-glass access needs your name and a reason".into(),
+            ));
+        }
+        if role == StaffRole::Admin {
+            return Err(Error::Forbidden(
+                "break-glass access is for patient care; administrators log in with their own account".into(),
+            ));
+        }
+        let id = "break-glass";
+        let mut attempts = Attempts::load(data_dir)?;
+        attempts.check(id, Utc::now())?;
+        let ring = Keyring::load(data_dir)?;
+        let Some(key) = ring.unlock(SlotKind::Emergency, "emergency", emergency_code)? else {
+            attempts.failed(id, Utc::now())?;
+            return Err(Error::Locked("the emergency code is not right".into()));
+        };
+        let mut app = Hikae::open_with_key(data_dir, &key)?;
+        attempts.succeeded(id)?;
+        let session = Session::emergency(name.trim(), role, reason.trim(), Utc::now());
+        app.start_session(session, Action::BreakGlass, "emergency code")?;
+        Ok(app)
+    }
+
+    /// Locks the screen: the session stays, but nothing is shown until someone logs in.
+    pub fn lock(&mut self) -> Result<()> {
+        let e = Event::new(&self.actor, Action::Lock);
+        self.audit(e)
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Refuses what the logged-in person's role may not do. Unencrypted installations
+    /// (development, demos) have no accounts, so nothing is refused there without a session.
+    pub fn require(&self, p: Permission) -> Result<()> {
+        match &self.session {
+            Some(s) if s.expired(Utc::now()) => Err(Error::Locked(
+                "break-glass access has expired: log in again (or renew it with a reason)".into(),
+            )),
+            Some(s) if !allowed(s.role, &p) => Err(Error::Forbidden(refusal(s.role, &p))),
+            Some(_) => Ok(()),
+            None if self.key.is_some() => Err(Error::Locked("log in first".into())),
+            None => Ok(()),
         }
     }
 
     /// Unlocks with the administrator's recovery key.
     pub fn unlock_with_recovery_key(data_dir: &Path, recovery_key: &str) -> Result<Option<Hikae>> {
         let ring = Keyring::load(data_dir)?;
-        match ring.unlock(SlotKind::Recovery, "recovery", recovery_key.trim())? {
-            Some(key) => Hikae::open_with_key(data_dir, &key).map(Some),
-            None => Ok(None),
-        }
+        let Some(key) = ring.unlock(SlotKind::Recovery, "recovery", recovery_key.trim())? else {
+            return Ok(None);
+        };
+        let mut app = Hikae::open_with_key(data_dir, &key)?;
+        let session = Session::new("recovery", "recovery key", StaffRole::Admin);
+        app.start_session(session, Action::Login, "recovery key")?;
+        Ok(Some(app))
     }
 
     /// Gives `staff_id` their own way in: a keyring slot under their PIN or passphrase.
     /// Needs the data unlocked. Audited.
     pub fn enrol(&mut self, staff_id: &str, secret: &str) -> Result<()> {
+        self.require(Permission::Administer)?;
         let key = self.key.clone().ok_or_else(|| {
             Error::Locked(
                 "enrolling needs the data unlocked (it is not encrypted yet: run setup)".into(),
@@ -101,5 +252,38 @@ impl Hikae {
         let e = Event::new(&self.actor, Action::Settings)
             .detail(format!("keyring: account {} enrolled", staff_id.trim()));
         self.audit(e)
+    }
+
+    /// Installs a signed staff roster (administrators). Audited; a refused roster changes nothing.
+    pub fn install_roster(&mut self, text: &str, signature: Option<&str>) -> Result<Roster> {
+        self.require(Permission::Administer)?;
+        let (from, roster) =
+            Roster::install(&self.data_dir, text, signature, &self.rules.trusted_keys)?;
+        let e = Event::new(&self.actor, Action::RosterInstall).detail(format!(
+            "{} version {} -> {} ({} staff)",
+            roster.hospital,
+            from.map(|v| v.to_string())
+                .unwrap_or_else(|| "(none)".into()),
+            roster.version,
+            roster.staff.len()
+        ));
+        self.audit(e)?;
+        Ok(roster)
+    }
+
+    /// The installed roster, verified.
+    pub fn roster(&self) -> Result<Option<Roster>> {
+        Roster::load(&self.data_dir, &self.rules.trusted_keys)
+    }
+
+    /// Moves the session's start and break-glass expiry into the past; for expiry tests.
+    #[doc(hidden)]
+    pub fn backdate_session(&mut self, by: chrono::Duration) {
+        if let Some(s) = self.session.as_mut() {
+            s.started_at -= by;
+            if let Some(b) = s.break_glass.as_mut() {
+                b.expires_at -= by;
+            }
+        }
     }
 }

@@ -5,6 +5,9 @@
 //! once by the administrator's recovery key, and once by the ward's emergency (break-glass)
 //! code. Nothing on disk opens the database without one of those secrets.
 
+pub mod attempts;
 pub mod keyring;
+pub mod roster;
+pub mod session;
 
 pub use keyring::{DataKey, Keyring, SlotKind};

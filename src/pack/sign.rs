@@ -8,6 +8,8 @@ use std::io::Cursor;
 use crate::error::{Error, Result};
 
 const COMMENT_PREFIX: &str = "hikae-pack";
+/// Staff rosters are signed the same way, with their own prefix, so neither can pass for the other.
+pub const ROSTER_PREFIX: &str = "hikae-roster";
 
 pub fn trusted_comment(id: &str, version: &str) -> String {
     format!("{COMMENT_PREFIX} id={id} version={version}")
@@ -15,7 +17,11 @@ pub fn trusted_comment(id: &str, version: &str) -> String {
 
 /// Parses `hikae-pack id=X version=Y`.
 pub fn parse_comment(comment: &str) -> Option<(String, String)> {
-    let rest = comment.strip_prefix(COMMENT_PREFIX)?.trim();
+    parse_comment_of(COMMENT_PREFIX, comment)
+}
+
+fn parse_comment_of(prefix: &str, comment: &str) -> Option<(String, String)> {
+    let rest = comment.strip_prefix(prefix)?.trim();
     let mut id = None;
     let mut version = None;
     for part in rest.split_whitespace() {
@@ -53,6 +59,31 @@ pub fn sign(
     id: &str,
     version: &str,
 ) -> Result<String> {
+    sign_as(data, secret_key, password, &trusted_comment(id, version))
+}
+
+/// Signs a staff roster (`hikae-roster id=<hospital> version=<n>`).
+pub fn sign_roster(
+    data: &[u8],
+    secret_key: &str,
+    password: Option<String>,
+    id: &str,
+    version: &str,
+) -> Result<String> {
+    sign_as(
+        data,
+        secret_key,
+        password,
+        &format!("{ROSTER_PREFIX} id={id} version={version}"),
+    )
+}
+
+fn sign_as(
+    data: &[u8],
+    secret_key: &str,
+    password: Option<String>,
+    comment: &str,
+) -> Result<String> {
     let err = |e: minisign::PError| Error::Input(format!("signing failed: {e}"));
     let sk_box = minisign::SecretKeyBox::from_string(secret_key).map_err(err)?;
     let sk = match password {
@@ -63,8 +94,8 @@ pub fn sign(
         None,
         &sk,
         Cursor::new(data),
-        Some(&trusted_comment(id, version)),
-        Some("signature of a Hikae template pack"),
+        Some(comment),
+        Some("signature of a Hikae file"),
     )
     .map_err(err)?;
     Ok(sig.to_string())
@@ -95,7 +126,7 @@ impl std::fmt::Display for SigError {
             SigError::Malformed(e) => write!(f, "the signature file is not a minisign signature: {e}"),
             SigError::UntrustedKey => f.write_str("signed with a key that is not trusted on this PC (see `hikae pack trust`)"),
             SigError::BadSignature => f.write_str("bad signature: the pack was changed after signing, or the signature belongs to another file"),
-            SigError::NotAHikaePack => f.write_str("the signature's trusted comment does not name a Hikae pack id and version"),
+            SigError::NotAHikaePack => f.write_str("the signature's trusted comment does not name what this file is (a Hikae pack or roster, with its id and version)"),
         }
     }
 }
@@ -103,6 +134,24 @@ impl std::fmt::Display for SigError {
 /// Verifies `data` against `signature` with any of `trusted_keys` (base64 public keys).
 /// Returns the (id, version) the signer vouched for.
 pub fn verify(
+    data: &[u8],
+    signature: Option<&str>,
+    trusted_keys: &[String],
+) -> std::result::Result<(String, String), SigError> {
+    verify_as(COMMENT_PREFIX, data, signature, trusted_keys)
+}
+
+/// As [`verify`], for a staff roster.
+pub fn verify_roster(
+    data: &[u8],
+    signature: Option<&str>,
+    trusted_keys: &[String],
+) -> std::result::Result<(String, String), SigError> {
+    verify_as(ROSTER_PREFIX, data, signature, trusted_keys)
+}
+
+fn verify_as(
+    prefix: &str,
     data: &[u8],
     signature: Option<&str>,
     trusted_keys: &[String],
@@ -121,7 +170,7 @@ pub fn verify(
                     .trusted_comment()
                     .trim_start_matches("trusted comment:")
                     .trim();
-                return parse_comment(comment).ok_or(SigError::NotAHikaePack);
+                return parse_comment_of(prefix, comment).ok_or(SigError::NotAHikaePack);
             }
             Err(minisign_verify::Error::UnexpectedKeyId) => {}
             Err(_) => key_matched = true,
@@ -145,11 +194,11 @@ mod tests {
         let data = b"pack bytes";
         let sig = sign(data, &sk, None, "ward", "1.2.0").expect("sign");
         assert_eq!(
-            verify(data, Some(&sig), &[key.clone()]),
+            verify(data, Some(&sig), std::slice::from_ref(&key)),
             Ok(("ward".into(), "1.2.0".into()))
         );
         assert_eq!(
-            verify(b"pack bytez", Some(&sig), &[key.clone()]),
+            verify(b"pack bytez", Some(&sig), std::slice::from_ref(&key)),
             Err(SigError::BadSignature)
         );
         let (other_pk, _) = keygen(None).expect("keygen");
@@ -161,7 +210,10 @@ mod tests {
             ),
             Err(SigError::UntrustedKey)
         );
-        assert_eq!(verify(data, None, &[key.clone()]), Err(SigError::Missing));
+        assert_eq!(
+            verify(data, None, std::slice::from_ref(&key)),
+            Err(SigError::Missing)
+        );
         // editing the trusted comment breaks the global signature
         let forged = sig.replace("version=1.2.0", "version=9.9.9");
         assert_eq!(

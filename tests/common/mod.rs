@@ -115,3 +115,87 @@ pub fn write_pdf(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).expect("write pdf");
     p
 }
+
+pub const HOSPITAL: &str = "架空総合病院";
+
+/// A fictional roster: one of each role.
+pub fn roster_text(version: u64) -> String {
+    format!(
+        r#"format = 1
+version = {version}
+hospital = "{HOSPITAL}"
+issued = "2026-11-21"
+
+[[staff]]
+id = "A0001"
+name = "管理 太郎"
+kana = "カンリ タロウ"
+role = "admin"
+ward = "情報システム部"
+
+[[staff]]
+id = "D0001"
+name = "医師 試験 一郎"
+kana = "イシ シケン イチロウ"
+role = "doctor"
+ward = "3東"
+
+[[staff]]
+id = "N0001"
+name = "看護師 試験 花子"
+kana = "カンゴシ シケン ハナコ"
+role = "nurse"
+ward = "3東"
+
+[[staff]]
+id = "C0001"
+name = "事務 試験 次郎"
+kana = "ジム シケン ジロウ"
+role = "clerk"
+ward = "3東"
+"#
+    )
+}
+
+/// (public key file, secret key file) of a fresh unencrypted signing key.
+pub fn signing_key() -> (String, String) {
+    hikae::pack::sign::keygen(None).expect("keygen")
+}
+
+pub fn sign_roster(text: &str, secret_key: &str, version: u64) -> String {
+    hikae::pack::sign::sign_roster(
+        text.as_bytes(),
+        secret_key,
+        None,
+        HOSPITAL,
+        &version.to_string(),
+    )
+    .expect("sign roster")
+}
+
+pub const ADMIN_PIN: &str = "246810";
+pub const EMERGENCY_CODE: &str = "135790";
+
+/// An encrypted installation with a signed roster and PINs for the doctor (222222), the
+/// nurse (333333) and the clerk (444444). Returns the dir and the signing key.
+pub fn secured() -> (tempfile::TempDir, (String, String)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Hikae::setup_encryption(dir.path(), "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
+    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
+        .expect("unlock")
+        .expect("admin PIN");
+    let key = signing_key();
+    admin.trust_key(&key.0).expect("trust");
+    let text = roster_text(1);
+    admin
+        .install_roster(&text, Some(&sign_roster(&text, &key.1, 1)))
+        .expect("roster");
+    for (id, pin) in [
+        ("D0001", "222222"),
+        ("N0001", "333333"),
+        ("C0001", "444444"),
+    ] {
+        admin.enrol(id, pin).expect("enrol");
+    }
+    (dir, key)
+}
