@@ -112,6 +112,9 @@ enum Command {
     },
     /// Give a staff member their own PIN (data must be unlocked: HIKAE_STAFF + HIKAE_PIN)
     Enrol { staff_id: String },
+    /// The staff roster: sign (administrators' PC), install, show
+    #[command(subcommand)]
+    Roster(RosterCmd),
     /// The audit log: verify its chain, list entries, export them (JSON Lines, FHIR AuditEvent)
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -124,6 +127,25 @@ enum Command {
         #[arg(long, value_name = "N", conflicts_with = "out")]
         bulk: Option<usize>,
     },
+}
+
+#[derive(Subcommand)]
+enum RosterCmd {
+    /// Sign roster.toml with a minisign secret key (writes FILE.minisig)
+    Sign {
+        file: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Install a signed roster on this PC (administrators; only newer versions)
+    Install {
+        file: PathBuf,
+        /// Signature file (default: FILE.minisig)
+        #[arg(long)]
+        sig: Option<PathBuf>,
+    },
+    /// Show the installed roster
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -281,6 +303,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    if let Command::Roster(RosterCmd::Sign { file, key }) = &cli.command {
+        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        let roster = hikae::auth::roster::Roster::parse(&text)?;
+        let sk = std::fs::read_to_string(key).map_err(|e| Error::io(key, e))?;
+        let sig = hikae::pack::sign::sign_roster(
+            text.as_bytes(),
+            &sk,
+            std::env::var("HIKAE_SIGNING_PASSWORD").ok(),
+            &roster.hospital,
+            &roster.version.to_string(),
+        )?;
+        let out = PathBuf::from(format!("{}.minisig", file.display()));
+        write_file(&out, sig.as_bytes())?;
+        eprintln!(
+            "signed {} version {} → {}",
+            roster.hospital,
+            roster.version,
+            out.display()
+        );
+        return Ok(());
+    }
     let mut app = open(cli.data_dir)?;
     let who = cli.user.clone().or(match &cli.command {
         Command::New(a) => Some(a.author.clone()),
@@ -302,6 +345,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{staff_id} can now unlock this PC with their PIN");
         }
         Command::Audit(cmd) => return run_audit(&mut app, cmd),
+        Command::Roster(RosterCmd::Sign { .. }) => {} // handled before the data is opened
+        Command::Roster(RosterCmd::Install { file, sig }) => {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+            let sig_path =
+                sig.unwrap_or_else(|| PathBuf::from(format!("{}.minisig", file.display())));
+            let sig = std::fs::read_to_string(&sig_path).ok();
+            let r = app.install_roster(&text, sig.as_deref())?;
+            println!(
+                "installed roster {} version {} ({} staff)",
+                r.hospital,
+                r.version,
+                r.staff.len()
+            );
+        }
+        Command::Roster(RosterCmd::Show) => match app.roster()? {
+            None => println!("(no roster installed)"),
+            Some(r) => {
+                println!("{} version {} (issued {})", r.hospital, r.version, r.issued);
+                for s in r.staff {
+                    println!(
+                        "  {:<8} {:<10} {:<16} {}  {}",
+                        s.id,
+                        s.role.as_str(),
+                        s.name,
+                        s.kana,
+                        s.ward
+                    );
+                }
+            }
+        },
         Command::Pack(cmd) => return cli_pack::run(&mut app, cmd),
         Command::Templates => {
             for b in app.templates() {

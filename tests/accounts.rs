@@ -243,3 +243,34 @@ fn rosters_must_be_signed_newer_and_unchanged() {
         .expect("tampered roster");
     assert!(e.to_string().contains("bad signature"), "{e}");
 }
+
+#[test]
+fn a_locked_screen_reads_and_writes_nothing_until_someone_logs_in() {
+    let (dir, _) = secured();
+    let mut nurse = login(dir.path(), "N0001", "333333");
+    let id = draft(&mut nurse, "sbar-handover");
+    nurse.lock().expect("lock");
+    assert_eq!(nurse.view(&id).unwrap_err().code(), "locked");
+    assert_eq!(
+        nurse.update(&id, Default::default()).unwrap_err().code(),
+        "locked"
+    );
+    assert!(!nurse.login("N0001", "000000").expect("wrong PIN"));
+    assert!(nurse.is_locked());
+    assert!(nurse.login("N0001", "333333").expect("right PIN"));
+    nurse.view(&id).expect("back to work");
+    // someone else takes over: their own session
+    nurse.lock().expect("lock");
+    assert!(nurse.login("D0001", "222222").expect("doctor"));
+    assert_eq!(nurse.session().map(|s| s.staff_id.as_str()), Some("D0001"));
+    let kinds: Vec<_> = nurse
+        .store
+        .audit_entries(&AuditQuery::default())
+        .expect("audit")
+        .iter()
+        .rev()
+        .take(5)
+        .map(|e| e.event.action.as_str())
+        .collect();
+    assert_eq!(kinds, ["login", "lock", "view", "unlock", "login_failed"]);
+}

@@ -93,6 +93,8 @@ pub struct Hikae {
     key: Option<DataKey>,
     /// The person logged in (encrypted installations).
     session: Option<crate::auth::session::Session>,
+    /// Screen locked: nothing is read or written until someone logs in again.
+    locked: bool,
 }
 
 /// Autosave writes on every change; the audit log gets one "edit" per record, person and
@@ -159,6 +161,7 @@ impl Hikae {
             edit_audited: std::collections::HashMap::new(),
             key: None,
             session: None,
+            locked: false,
         };
         app.load_installed();
         Ok(app)

@@ -157,7 +157,14 @@ impl Hikae {
             ),
             None => format!("{how}; role {}", session.role.as_str()),
         };
+        let returning = self.locked
+            && self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.staff_id == session.staff_id);
         self.session = Some(session);
+        self.locked = false;
+        let action = if returning { Action::Unlock } else { action };
         let e = Event::new(&self.actor, action).detail(detail);
         self.audit(e)
     }
@@ -198,10 +205,20 @@ impl Hikae {
         Ok(app)
     }
 
-    /// Locks the screen: the session stays, but nothing is shown until someone logs in.
+    /// Locks the screen: nothing is read or written until someone logs in again (the same
+    /// person returns to their screen; anyone else starts a session of their own).
     pub fn lock(&mut self) -> Result<()> {
+        if self.locked {
+            return Ok(());
+        }
         let e = Event::new(&self.actor, Action::Lock);
-        self.audit(e)
+        self.audit(e)?;
+        self.locked = true;
+        Ok(())
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked
     }
 
     pub fn session(&self) -> Option<&Session> {
@@ -211,6 +228,11 @@ impl Hikae {
     /// Refuses what the logged-in person's role may not do. Unencrypted installations
     /// (development, demos) have no accounts, so nothing is refused there without a session.
     pub fn require(&self, p: Permission) -> Result<()> {
+        if self.locked {
+            return Err(Error::Locked(
+                "the screen is locked: log in to continue".into(),
+            ));
+        }
         match &self.session {
             Some(s) if s.expired(Utc::now()) => Err(Error::Locked(
                 "break-glass access has expired: log in again (or renew it with a reason)".into(),
