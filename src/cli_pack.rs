@@ -121,7 +121,25 @@ fn password() -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
-pub fn run(app: &mut Hikae, cmd: PackCmd) -> anyhow::Result<()> {
+/// Whether the command works on this PC's data (installed packs, trusted keys); the others
+/// (authoring, building, signing) run without opening it.
+pub fn needs_data(cmd: &PackCmd) -> bool {
+    matches!(
+        cmd,
+        PackCmd::Verify { pubkey: None, .. }
+            | PackCmd::Install { .. }
+            | PackCmd::List
+            | PackCmd::Rollback { .. }
+            | PackCmd::Trust { .. }
+    )
+}
+
+pub fn run(app: Option<&mut Hikae>, cmd: PackCmd) -> anyhow::Result<()> {
+    let mut app = app;
+    let mut data = move || {
+        app.take()
+            .ok_or_else(|| anyhow::anyhow!("this command needs the data folder"))
+    };
     match cmd {
         PackCmd::New { dir, id, name } => {
             if dir.exists() {
@@ -244,7 +262,10 @@ pub fn run(app: &mut Hikae, cmd: PackCmd) -> anyhow::Result<()> {
         PackCmd::Verify { file, sig, pubkey } => {
             let bytes = read(&file)?;
             let sig_text = std::fs::read_to_string(sig_path(&file, sig)).ok();
-            let mut rules = app.pack_rules().clone();
+            let mut rules = match &pubkey {
+                None => data()?.pack_rules().clone(),
+                Some(_) => hikae::pack::install::Rules::default(),
+            };
             if let Some(pk) = pubkey {
                 let text = String::from_utf8_lossy(&read(&pk)?).into_owned();
                 rules.trusted_keys = sign::public_key_line(&text).into_iter().collect();
@@ -265,6 +286,7 @@ pub fn run(app: &mut Hikae, cmd: PackCmd) -> anyhow::Result<()> {
         PackCmd::Install { file, sig, by } => {
             let bytes = read(&file)?;
             let sig_text = std::fs::read_to_string(sig_path(&file, sig)).ok();
+            let app = data()?;
             let (id, version, previous) = app.install_pack(&bytes, sig_text.as_deref(), &by)?;
             println!(
                 "installed {id} {version} (previous: {})",
@@ -272,6 +294,7 @@ pub fn run(app: &mut Hikae, cmd: PackCmd) -> anyhow::Result<()> {
             );
         }
         PackCmd::List => {
+            let app = data()?;
             let b = &app.builtin_pack().manifest;
             println!("built-in  {} {}  {}", b.id, b.version, b.name.ja);
             for v in app.installed_packs() {
@@ -308,12 +331,13 @@ pub fn run(app: &mut Hikae, cmd: PackCmd) -> anyhow::Result<()> {
             reason,
             by,
         } => {
+            let app = data()?;
             let (from, to) = app.rollback_pack(&pack_id, to.as_deref(), &reason, &by)?;
             println!("{pack_id}: {from} → {to} (recorded)");
         }
         PackCmd::Trust { pubkey } => {
             let text = String::from_utf8_lossy(&read(&pubkey)?).into_owned();
-            let line = app.trust_key(&text)?;
+            let line = data()?.trust_key(&text)?;
             println!("trusted {line}");
         }
     }

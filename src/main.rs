@@ -324,13 +324,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    if let Command::Pack(cmd) = cli.command {
+        if !cli_pack::needs_data(&cmd) {
+            return cli_pack::run(None, cmd);
+        }
+        let mut app = open(cli.data_dir)?;
+        if let Some(name) = cli.user.filter(|n| !n.trim().is_empty() && app.session().is_none()) {
+            app.set_actor(hikae::audit::Actor::named(&name));
+        }
+        return cli_pack::run(Some(&mut app), cmd);
+    }
     let mut app = open(cli.data_dir)?;
     let who = cli.user.clone().or(match &cli.command {
         Command::New(a) => Some(a.author.clone()),
         Command::Correct { author, .. } => Some(author.clone()),
         _ => None,
     });
-    if let Some(name) = who.filter(|n| !n.trim().is_empty()) {
+    // a logged-in session names the actor itself; names given only label unencrypted use
+    if let Some(name) = who.filter(|n| !n.trim().is_empty() && app.session().is_none()) {
         app.set_actor(hikae::audit::Actor::named(&name));
     }
     match cli.command {
@@ -375,7 +386,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         },
-        Command::Pack(cmd) => return cli_pack::run(&mut app, cmd),
+        Command::Pack(_) => {} // handled above
         Command::Templates => {
             for b in app.templates() {
                 let t = b.template();

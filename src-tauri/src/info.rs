@@ -24,22 +24,27 @@ pub struct PackInfo {
     pub name: L10n,
 }
 
+/// Works before login too (the start screen shows the data folder); packs come after.
 #[tauri::command]
 pub fn app_info(state: State<AppState>) -> CmdResult<AppInfo> {
-    let app = state.lock()?;
+    let app = state.lock().ok();
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION"),
-        data_dir: app.data_dir().display().to_string(),
+        data_dir: state.data_dir.display().to_string(),
         packs: app
-            .active_packs()
-            .iter()
-            .map(|p| PackInfo {
-                id: p.manifest.id.clone(),
-                version: p.manifest.version.clone(),
-                name: p.manifest.name.clone(),
+            .as_ref()
+            .map(|a| {
+                a.active_packs()
+                    .iter()
+                    .map(|p| PackInfo {
+                        id: p.manifest.id.clone(),
+                        version: p.manifest.version.clone(),
+                        name: p.manifest.name.clone(),
+                    })
+                    .collect()
             })
-            .collect(),
-        warnings: app.warnings.clone(),
+            .unwrap_or_default(),
+        warnings: app.as_ref().map(|a| a.warnings.clone()).unwrap_or_default(),
     })
 }
 
@@ -109,6 +114,9 @@ pub fn ui_ready(screen: String) {
 #[tauri::command]
 pub fn set_user(state: State<AppState>, name: String) -> CmdResult<()> {
     let name = name.trim();
+    if state.encrypted {
+        return Err(hikae::Error::Locked("log in with your staff ID and PIN".into()).into());
+    }
     if name.is_empty() {
         return Err(hikae::Error::Input("a name is needed".into()).into());
     }

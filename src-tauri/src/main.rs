@@ -7,21 +7,72 @@ mod info;
 mod printing;
 mod procedures;
 mod records;
+mod session;
 
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use error::CmdError;
 
-/// The one open Hikae (store + packs), shared by all commands.
-pub struct AppState(Mutex<hikae::app::Hikae>);
+/// The one Hikae of this window, shared by all commands. `None` while the encrypted data is
+/// not unlocked yet (nobody has logged in since the app started).
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub encrypted: bool,
+    app: Mutex<Option<hikae::app::Hikae>>,
+}
+
+/// The open Hikae, for as long as a command holds the lock.
+pub struct AppGuard<'a>(MutexGuard<'a, Option<hikae::app::Hikae>>);
+
+impl Deref for AppGuard<'_> {
+    type Target = hikae::app::Hikae;
+    fn deref(&self) -> &Self::Target {
+        // `AppState::lock` only builds a guard around `Some`
+        self.0.as_ref().expect("AppGuard holds an open Hikae")
+    }
+}
+
+impl DerefMut for AppGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("AppGuard holds an open Hikae")
+    }
+}
 
 impl AppState {
-    pub fn lock(&self) -> Result<MutexGuard<'_, hikae::app::Hikae>, CmdError> {
-        self.0.lock().map_err(|_| CmdError {
+    pub fn slot(&self) -> Result<MutexGuard<'_, Option<hikae::app::Hikae>>, CmdError> {
+        self.app.lock().map_err(|_| CmdError {
             code: "internal",
             message: "state lock poisoned".into(),
             fields: Vec::new(),
         })
+    }
+
+    /// The open Hikae, or `locked` if nobody has logged in yet.
+    pub fn lock(&self) -> Result<AppGuard<'_>, CmdError> {
+        let guard = self.slot()?;
+        if guard.is_none() {
+            return Err(hikae::Error::Locked("log in first".into()).into());
+        }
+        Ok(AppGuard(guard))
+    }
+}
+
+/// `--data-dir DIR`, else HIKAE_DATA_DIR, else the per-user data folder.
+fn data_dir() -> Result<PathBuf, String> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args
+                .next()
+                .map(PathBuf::from)
+                .ok_or("--data-dir needs a folder".into());
+        }
+    }
+    match std::env::var_os("HIKAE_DATA_DIR") {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => hikae::app::default_data_dir().map_err(|e| e.to_string()),
     }
 }
 
@@ -31,36 +82,49 @@ fn main() {
     if std::env::var_os("HIKAE_GPU_COMPOSITING").is_none() {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
-    let dir = match std::env::var_os("HIKAE_DATA_DIR") {
-        Some(d) => std::path::PathBuf::from(d),
-        None => match hikae::app::default_data_dir() {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("hikae: {e}");
-                std::process::exit(1);
-            }
-        },
-    };
-    let app = match hikae::app::Hikae::open(&dir) {
-        Ok(a) => a,
+    let dir = match data_dir() {
+        Ok(d) => d,
         Err(e) => {
-            // the store is refused (damaged, newer schema): say so and leave the data untouched
             eprintln!("hikae: {e}");
             std::process::exit(1);
         }
     };
-    for w in &app.warnings {
-        eprintln!("hikae: warning: {w}");
-    }
+    let encrypted = hikae::auth::Keyring::exists(&dir);
+    // encrypted data opens at the first login; unencrypted (demos, development) opens now
+    let app = if encrypted {
+        None
+    } else {
+        match hikae::app::Hikae::open(&dir) {
+            Ok(a) => {
+                for w in &a.warnings {
+                    eprintln!("hikae: warning: {w}");
+                }
+                Some(a)
+            }
+            Err(e) => {
+                // the store is refused (damaged, newer schema): say so and leave the data untouched
+                eprintln!("hikae: {e}");
+                std::process::exit(1);
+            }
+        }
+    };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(AppState(Mutex::new(app)))
+        .manage(AppState {
+            data_dir: dir,
+            encrypted,
+            app: Mutex::new(app),
+        })
         .invoke_handler(tauri::generate_handler![
             info::app_info,
             info::list_templates,
             info::list_procedures,
             info::ui_ready,
             info::set_user,
+            session::security_state,
+            session::login,
+            session::break_glass,
+            session::lock_screen,
             records::new_record,
             records::get_record,
             records::save_values,

@@ -47,6 +47,33 @@ def data_dir():
         yield Path(d)
 
 
+ADMIN_PIN, NURSE_PIN, DOCTOR_PIN, EMERGENCY_CODE = "246810", "333333", "222222", "135790"
+
+
+@pytest.fixture(scope="session")
+def secured_dir(tmp_path_factory):
+    """An encrypted installation set up the way an administrator does it, with the CLI:
+    setup, a signing key, the signed demo roster, PINs for a nurse and a doctor."""
+    d = tmp_path_factory.mktemp("hikae-secured")
+    data = d / "data"
+
+    def run(*args, **env):
+        subprocess.run([str(CLI), "--data-dir", str(data), *args], check=True, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, **env))
+
+    run("setup", "--admin-id", "A0001", HIKAE_PIN=ADMIN_PIN, HIKAE_EMERGENCY_CODE=EMERGENCY_CODE)
+    run("pack", "keygen", "--out", str(d / "admin"), "--no-password")
+    admin = dict(HIKAE_STAFF="A0001", HIKAE_PIN=ADMIN_PIN)
+    run("pack", "trust", str(d / "admin.pub"), **admin)
+    roster = d / "roster.toml"
+    roster.write_text((ROOT / "data" / "demo" / "roster.toml").read_text())
+    run("roster", "sign", str(roster), "--key", str(d / "admin.key"))
+    run("roster", "install", str(roster), **admin)
+    run("enrol", "N0001", **admin, HIKAE_NEW_PIN=NURSE_PIN)
+    run("enrol", "D0001", **admin, HIKAE_NEW_PIN=DOCTOR_PIN)
+    return data
+
+
 @pytest.fixture(scope="session")
 def driver_server(data_dir):
     """tauri-driver (which starts WebKitWebDriver); stopped with SIGTERM so no child lingers."""
@@ -67,10 +94,10 @@ def driver_server(data_dir):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def new_session():
+def new_session(args=None):
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
-    opts.set_capability("tauri:options", {"application": str(APP)})
+    opts.set_capability("tauri:options", {"application": str(APP), "args": list(args or [])})
     d = webdriver.Remote(command_executor=f"http://127.0.0.1:{PORT}", options=opts)
     d.implicitly_wait(5)
     d.set_script_timeout(5)

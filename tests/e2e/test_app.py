@@ -225,3 +225,60 @@ def test_many_records_print_in_one_go_with_progress(app):
     assert progress.get_attribute("value") == progress.get_attribute("max"), "progress reached the end"
     shot(app, "14-batch-printed")
     wait_printed(job)
+
+
+def test_login_lock_and_break_glass_on_an_encrypted_pc(driver_server, secured_dir):
+    from conftest import DOCTOR_PIN, EMERGENCY_CODE, NURSE_PIN
+    from selenium.webdriver.support.ui import Select
+    d = new_session(["--data-dir", str(secured_dir)])
+    try:
+        WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "staff-id"))
+        shot(d, "15-login")
+        d.find_element(By.ID, "staff-id").send_keys("N0001")
+        d.find_element(By.ID, "pin").send_keys("000000" + Keys.ENTER)
+        wait_text(d, "#login-error", "wrong staff ID or PIN")
+        d.find_element(By.ID, "pin").send_keys(NURSE_PIN + Keys.ENTER)
+        wait_text(d, "#status-band", "看護師 試験 花子")
+        # a nurse cannot finalize a discharge summary: the core refuses, the dialog says so
+        new_record(d, "discharge-summary", "DEMO-E2E-9", "架空 九子")
+        d.find_element(By.ID, "f-chief_complaint").send_keys("発熱。")
+        wait_text(d, "#save-state", "保存済み")
+        # lock now: the form is hidden; the same nurse comes back to the same screen
+        d.find_element(By.ID, "f-chief_complaint").send_keys(Keys.CONTROL, "l")
+        WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "lock-screen"))
+        shot(d, "16-locked")
+        d.find_element(By.CSS_SELECTOR, "#lock-screen #pin").send_keys(NURSE_PIN + Keys.ENTER)
+        WebDriverWait(d, 10).until(lambda x: not x.find_elements(By.ID, "lock-screen"))
+        assert d.find_element(By.ID, "f-chief_complaint").get_attribute("value") == "発熱。"
+        d.find_element(By.ID, "finalize").click()
+        d.find_element(By.ID, "reviewer").send_keys("看護師 試験 花子")
+        d.find_element(By.ID, "confirm-finalize").click()
+        wait_text(d, ".dialog", "only a doctor")
+        shot(d, "17-nurse-refused")
+    finally:
+        d.quit()
+
+    # break-glass: marked on screen
+    d = new_session(["--data-dir", str(secured_dir)])
+    try:
+        WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "break-glass-open"))
+        d.find_element(By.ID, "break-glass-open").click()
+        d.find_element(By.ID, "bg-name").send_keys("看護師 応援 太郎")
+        Select(d.find_element(By.ID, "bg-role")).select_by_value("nurse")
+        d.find_element(By.ID, "bg-reason").send_keys("認証基盤停止・応援勤務")
+        d.find_element(By.ID, "bg-code").send_keys(EMERGENCY_CODE)
+        d.find_element(By.ID, "break-glass-start").click()
+        wait_text(d, "#break-glass-band", "緊急アクセス中")
+        assert "看護師 応援 太郎" in d.find_element(By.ID, "break-glass-band").text
+        shot(d, "18-break-glass")
+    finally:
+        d.quit()
+
+    # everything above is in the audit log, and the chain is intact
+    from conftest import ADMIN_PIN, CLI
+    env = dict(os.environ, HIKAE_STAFF="A0001", HIKAE_PIN=ADMIN_PIN)
+    out = subprocess.run([str(CLI), "--data-dir", str(secured_dir), "audit", "list", "--limit", "200"],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    for needle in ["login_failed", "lock", "unlock", "create", "break_glass", "[BREAK-GLASS]"]:
+        assert needle in out, (needle, out)
+    subprocess.run([str(CLI), "--data-dir", str(secured_dir), "audit", "verify"], env=env, check=True)

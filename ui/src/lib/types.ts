@@ -45,3 +45,5 @@ export interface Printed { job: string; pages: number }
 export interface Progress { done: number; total: number }
 export interface StepState { done: boolean; by: string; at_jst: string }
 export interface RunView { id: string; procedure_id: string; started_jst: string; started_by: string; ended_jst: string | null; steps: (StepState | null)[] }
+export interface SessionView { staff_id: string; name: string; role: string; break_glass_until: string | null; break_glass_reason: string | null }
+export interface SecurityState { encrypted: boolean; session: SessionView | null; locked: boolean }

@@ -1,0 +1,102 @@
+//! Commands for who is at the keyboard: login with staff ID and PIN, break-glass, lock now.
+
+use serde::Serialize;
+use tauri::State;
+
+use hikae::app::Hikae;
+use hikae::auth::roster::StaffRole;
+use hikae::record::jst;
+
+use crate::error::CmdResult;
+use crate::AppState;
+
+#[derive(Serialize)]
+pub struct SessionView {
+    pub staff_id: String,
+    pub name: String,
+    pub role: &'static str,
+    /// Set for break-glass access: until when (Japan time) and why.
+    pub break_glass_until: Option<String>,
+    pub break_glass_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SecurityState {
+    /// The data on this PC is encrypted and needs a login.
+    pub encrypted: bool,
+    pub session: Option<SessionView>,
+    pub locked: bool,
+}
+
+fn session_view(app: &Hikae) -> Option<SessionView> {
+    app.session().map(|s| SessionView {
+        staff_id: s.staff_id.clone(),
+        name: s.name.clone(),
+        role: s.role.as_str(),
+        break_glass_until: s.break_glass.as_ref().map(|b| jst(b.expires_at)),
+        break_glass_reason: s.break_glass.as_ref().map(|b| b.reason.clone()),
+    })
+}
+
+#[tauri::command]
+pub fn security_state(state: State<AppState>) -> CmdResult<SecurityState> {
+    let slot = state.lock().ok();
+    Ok(SecurityState {
+        encrypted: state.encrypted,
+        session: slot.as_ref().and_then(|a| session_view(a)),
+        locked: slot
+            .as_ref()
+            .is_none_or(|a| a.is_locked() || a.session().is_none())
+            && state.encrypted,
+    })
+}
+
+/// Staff ID and PIN: opens the data at the first login, switches or resumes the session later.
+#[tauri::command]
+pub fn login(state: State<AppState>, staff_id: String, pin: String) -> CmdResult<SessionView> {
+    let wrong = || hikae::Error::Locked("wrong staff ID or PIN".into());
+    let mut slot = state.slot()?;
+    match slot.as_mut() {
+        None => {
+            let app = Hikae::unlock(&state.data_dir, &staff_id, &pin)?.ok_or_else(wrong)?;
+            *slot = Some(app);
+        }
+        Some(app) => {
+            if !app.login(&staff_id, &pin)? {
+                return Err(wrong().into());
+            }
+        }
+    }
+    let app = slot.as_ref().ok_or_else(wrong)?;
+    session_view(app).ok_or_else(|| wrong().into())
+}
+
+/// Emergency access with the ward's emergency code: marked, time-limited, audited.
+#[tauri::command]
+pub fn break_glass(
+    state: State<AppState>,
+    name: String,
+    role: String,
+    reason: String,
+    code: String,
+) -> CmdResult<SessionView> {
+    let role = StaffRole::parse(&role)
+        .ok_or_else(|| hikae::Error::Input(format!("unknown role '{role}'")))?;
+    let mut slot = state.slot()?;
+    // a new app with its own emergency session (the previous one, if any, is closed)
+    let app = Hikae::break_glass(&state.data_dir, &name, role, &reason, &code)?;
+    *slot = Some(app);
+    let app = slot
+        .as_ref()
+        .ok_or_else(|| hikae::Error::Locked("break-glass failed".into()))?;
+    session_view(app).ok_or_else(|| hikae::Error::Locked("break-glass failed".into()).into())
+}
+
+/// Lock now (Ctrl+L, or after inactivity).
+#[tauri::command]
+pub fn lock_screen(state: State<AppState>) -> CmdResult<()> {
+    if let Ok(mut app) = state.lock() {
+        app.lock()?;
+    }
+    Ok(())
+}
