@@ -11,7 +11,7 @@ for group in "$@"; do
   case "$group" in
     test) need+=(poppler-utils minisign) ;;
     print) need+=(cups-daemon cups-client printer-driver-cups-pdf) ;;
-    desktop) need+=(libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev file xvfb xauth webkit2gtk-driver python3-pip imagemagick fonts-morisawa-bizud-gothic) ;;
+    desktop) need+=(libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev file xvfb xauth webkit2gtk-driver python3-pip imagemagick strace fonts-morisawa-bizud-gothic) ;;
   esac
 done
 missing=()

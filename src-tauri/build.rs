@@ -11,6 +11,7 @@ fn main() {
             "login",
             "break_glass",
             "lock_screen",
+            "audit_log",
             "new_record",
             "get_record",
             "save_values",

@@ -329,7 +329,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return cli_pack::run(None, cmd);
         }
         let mut app = open(cli.data_dir)?;
-        if let Some(name) = cli.user.filter(|n| !n.trim().is_empty() && app.session().is_none()) {
+        if let Some(name) = cli
+            .user
+            .filter(|n| !n.trim().is_empty() && app.session().is_none())
+        {
             app.set_actor(hikae::audit::Actor::named(&name));
         }
         return cli_pack::run(Some(&mut app), cmd);

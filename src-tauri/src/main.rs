@@ -2,6 +2,7 @@
 //! or a `CmdError {code, message, fields}`. No domain logic lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod audit;
 mod error;
 mod info;
 mod printing;
@@ -125,6 +126,7 @@ fn main() {
             session::login,
             session::break_glass,
             session::lock_screen,
+            audit::audit_log,
             records::new_record,
             records::get_record,
             records::save_values,

@@ -274,8 +274,25 @@ def test_login_lock_and_break_glass_on_an_encrypted_pc(driver_server, secured_di
     finally:
         d.quit()
 
-    # everything above is in the audit log, and the chain is intact
+    # the administrator reviews it in the app: chain intact, break-glass highlighted
     from conftest import ADMIN_PIN, CLI
+    d = new_session(["--data-dir", str(secured_dir)])
+    try:
+        WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "staff-id"))
+        d.find_element(By.ID, "staff-id").send_keys("A0001")
+        d.find_element(By.ID, "pin").send_keys(ADMIN_PIN + Keys.ENTER)
+        wait_text(d, "#audit-chain", "改ざんは検出されていません")
+        assert not d.find_elements(By.ID, "nav-list"), "administrators do not open patient records"
+        d.find_element(By.ID, "audit-bg").click()
+        WebDriverWait(d, 10).until(
+            lambda x: x.find_elements(By.CSS_SELECTOR, "#audit-list tbody tr")
+            and all("bg" in (r.get_attribute("class") or "") for r in x.find_elements(By.CSS_SELECTOR, "#audit-list tbody tr")))
+        assert "看護師 応援 太郎" in d.find_element(By.ID, "audit-list").text
+        shot(d, "19-audit-review")
+    finally:
+        d.quit()
+
+    # everything above is in the audit log, and the chain is intact
     env = dict(os.environ, HIKAE_STAFF="A0001", HIKAE_PIN=ADMIN_PIN)
     out = subprocess.run([str(CLI), "--data-dir", str(secured_dir), "audit", "list", "--limit", "200"],
                          capture_output=True, text=True, env=env, check=True).stdout

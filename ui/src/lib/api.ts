@@ -1,6 +1,6 @@
 // Typed calls to the Tauri commands. Errors arrive as CmdError {code, message, fields}.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, SecurityState, SessionView, TemplateInfo, Values } from "./types";
+import type { AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SecurityState, SessionView, TemplateInfo, Values } from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -25,6 +25,8 @@ export const api = {
   breakGlass: (name: string, role: string, reason: string, code: string) =>
     invoke<SessionView>("break_glass", { name, role, reason, code }),
   lockScreen: () => invoke<void>("lock_screen"),
+  auditLog: (actor: string, record: string, action: string, breakGlassOnly: boolean) =>
+    invoke<AuditView>("audit_log", { actor, record, action, breakGlassOnly }),
   printers: () => invoke<Printer[]>("list_printers"),
   exportBatchPdf: (ids: string[], path: string, onProgress: (p: Progress) => void) =>
     invoke<Exported>("export_batch_pdf", { ids, path, onProgress: channel(onProgress) }),

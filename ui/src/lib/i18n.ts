@@ -88,6 +88,13 @@ const T = {
   lockNow: ["ロック", "Lock"],
   autoLock: ["自動ロックまでの時間（分）", "Auto-lock after (minutes)"],
   notEncrypted: ["この端末のデータは暗号化されていません（デモ・開発用）。病棟では管理者が暗号化を設定します。", "The data on this PC is not encrypted (demo / development). On a ward, the administrator sets up encryption."],
+  auditTitle: ["監査ログ", "Audit log"],
+  auditIntact: ["改ざんは検出されていません（ハッシュ連鎖を確認済み）", "No tampering found (hash chain verified)"],
+  auditBroken: ["改ざんを検出しました", "Tampering detected"],
+  auditActor: ["実施者", "Who"],
+  auditRecord: ["記録ID", "Record ID"],
+  auditAction: ["操作", "Action"],
+  auditDetail: ["目的・区分・詳細", "Purpose, category, detail"],
   datePlaceholder: ["日付（例 2026/11/21）", "Date (e.g. 2026/11/21)"],
   shownCount: ["件を表示中", " shown"],
   showMore: ["さらに100件表示", "Show 100 more"],
@@ -111,6 +118,7 @@ export const ROLE: Record<string, [string, string]> = {
   doctor: ["医師", "Doctor"],
   clerk: ["医療クラーク・事務", "Clerk"],
   it: ["情報システム担当", "IT"],
+  admin: ["管理者", "Administrator"],
 };
 
 export function roleName(lang: Lang, role: string): string {

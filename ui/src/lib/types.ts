@@ -47,3 +47,9 @@ export interface StepState { done: boolean; by: string; at_jst: string }
 export interface RunView { id: string; procedure_id: string; started_jst: string; started_by: string; ended_jst: string | null; steps: (StepState | null)[] }
 export interface SessionView { staff_id: string; name: string; role: string; break_glass_until: string | null; break_glass_reason: string | null }
 export interface SecurityState { encrypted: boolean; session: SessionView | null; locked: boolean }
+export interface AuditEntryView {
+  seq: number; at_jst: string; action: string; success: boolean; actor_id: string; actor_name: string; role: string | null;
+  break_glass: boolean; record_id: string | null; patient_id: string | null; purpose: string | null; data_category: string | null;
+  final_reviewer: string | null; detail: string | null;
+}
+export interface AuditView { entries: AuditEntryView[]; findings: string[]; total: number }
