@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
-# Runs Hikae on its built-in defaults: the desktop app with fictional demo records.
-# Without a display it runs the headless demo instead (records + PDFs in a folder it prints).
+# Runs Hikae on its built-in defaults: the desktop app on an encrypted demo installation with
+# fictional staff and records. Without a display it runs the headless demo instead (records +
+# PDFs in a folder it prints). Demo data lives in $HIKAE_DATA_DIR, default ~/hikae-demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data="${HIKAE_DATA_DIR:-}"
+data="${HIKAE_DATA_DIR:-$HOME/hikae-demo}"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   bash scripts/deps.sh
   cargo build --release --quiet --bin hikae
   echo "no display: running the headless demo" >&2
-  exec ./target/release/hikae demo "$@"
+  exec ./target/release/hikae --data-dir "$data-headless" demo "$@"
 fi
 bash scripts/deps.sh desktop
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 cargo build --release --quiet --bin hikae -p hikae
 cargo build --release --quiet -p hikae-desktop
-args=(); [ -n "$data" ] && args=(--data-dir "$data")
-# first run: fictional demo records, so the lists are not empty
-if ! ./target/release/hikae "${args[@]}" list --limit 1 | grep -qv "(no records)"; then
-  ./target/release/hikae "${args[@]}" demo >/dev/null
+hikae=./target/release/hikae
+if [ ! -e "$data/keyring.json" ] && [ ! -e "$data/hikae.db" ]; then
+  # first run: set the demo PC up the way an administrator would (fictional people, demo PINs;
+  # the demo signing key is made here and stays in the demo folder)
+  echo "setting up an encrypted demo installation in $data" >&2
+  mkdir -p "$data/demo-admin"
+  HIKAE_PIN=246810 HIKAE_EMERGENCY_CODE=135790 $hikae --data-dir "$data" setup --admin-id A0001 >"$data/demo-admin/setup.txt"
+  $hikae pack keygen --out "$data/demo-admin/signing" --no-password >/dev/null
+  cp data/demo/roster.toml "$data/demo-admin/roster.toml"
+  $hikae roster sign "$data/demo-admin/roster.toml" --key "$data/demo-admin/signing.key" 2>/dev/null
+  admin=(env HIKAE_STAFF=A0001 HIKAE_PIN=246810 $hikae --data-dir "$data")
+  "${admin[@]}" pack trust "$data/demo-admin/signing.pub" >/dev/null
+  "${admin[@]}" roster install "$data/demo-admin/roster.toml" >/dev/null
+  HIKAE_NEW_PIN=222222 "${admin[@]}" enrol D0001 >/dev/null
+  HIKAE_NEW_PIN=333333 "${admin[@]}" enrol N0001 >/dev/null
+  HIKAE_NEW_PIN=444444 "${admin[@]}" enrol C0001 >/dev/null
+  HIKAE_STAFF=D0001 HIKAE_PIN=222222 $hikae --data-dir "$data" demo >/dev/null
 fi
-exec ./target/release/hikae-desktop
+cat >&2 <<'TXT'
+Demo logins (fictional):  N0001 / 333333 nurse   D0001 / 222222 doctor
+                          C0001 / 444444 clerk   A0001 / 246810 administrator
+Emergency (break-glass) code: 135790
+TXT
+exec ./target/release/hikae-desktop --data-dir "$data"
