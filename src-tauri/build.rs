@@ -7,6 +7,7 @@ fn main() {
             "list_procedures",
             "ui_ready",
             "set_user",
+            "record_setting",
             "security_state",
             "login",
             "break_glass",

@@ -19,6 +19,17 @@ pub const CONFIG_FILE: &str = "config.toml";
 pub struct Config {
     #[serde(default)]
     pub packs: PackConfig,
+    #[serde(default)]
+    pub roster: RosterConfig,
+}
+
+/// Where this PC fetches the staff roster when the network is up. The signature (at the same
+/// URL + `.minisig`) is what makes it trustworthy; nothing is fetched without a URL here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterConfig {
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

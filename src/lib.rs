@@ -10,6 +10,7 @@ pub mod demo;
 pub mod doc;
 pub mod error;
 pub mod export;
+pub mod fetch;
 pub mod form;
 pub mod pack;
 pub mod pdf;

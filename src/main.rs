@@ -110,6 +110,12 @@ enum Command {
         #[arg(long)]
         admin_id: String,
     },
+    /// Change the ward's emergency (break-glass) code (HIKAE_NEW_EMERGENCY_CODE or asked),
+    /// or --disable break-glass after recovery (administrators)
+    EmergencyCode {
+        #[arg(long)]
+        disable: bool,
+    },
     /// Give a staff member their own PIN (data must be unlocked: HIKAE_STAFF + HIKAE_PIN)
     Enrol { staff_id: String },
     /// The staff roster: sign (administrators' PC), install, show
@@ -146,6 +152,8 @@ enum RosterCmd {
     },
     /// Show the installed roster
     Show,
+    /// Fetch the roster from the URL in config.toml ([roster] url) and install it if newer
+    Refresh,
 }
 
 #[derive(Subcommand)]
@@ -359,6 +367,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{staff_id} can now unlock this PC with their PIN");
         }
         Command::Audit(cmd) => return run_audit(&mut app, cmd),
+        Command::EmergencyCode { disable } => {
+            if disable {
+                app.set_emergency_code(None)?;
+                println!("break-glass access is now disabled on this PC");
+            } else {
+                let code = secret("HIKAE_NEW_EMERGENCY_CODE", "new emergency code: ", true)?;
+                app.set_emergency_code(Some(&code))?;
+                println!("emergency code changed; seal the new one at the station");
+            }
+        }
         Command::Roster(RosterCmd::Sign { .. }) => {} // handled before the data is opened
         Command::Roster(RosterCmd::Install { file, sig }) => {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
@@ -373,6 +391,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 r.staff.len()
             );
         }
+        Command::Roster(RosterCmd::Refresh) => match app.refresh_roster()? {
+            Some(r) => println!("installed roster {} version {}", r.hospital, r.version),
+            None => println!("nothing newer (or no [roster] url in config.toml)"),
+        },
         Command::Roster(RosterCmd::Show) => match app.roster()? {
             None => println!("(no roster installed)"),
             Some(r) => {

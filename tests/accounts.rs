@@ -274,3 +274,148 @@ fn a_locked_screen_reads_and_writes_nothing_until_someone_logs_in() {
         .collect();
     assert_eq!(kinds, ["login", "lock", "view", "unlock", "login_failed"]);
 }
+
+/// A static file server for the test (python3's http.server), stopped on drop.
+struct Server(std::process::Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &std::path::Path) -> (Server, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 http.server");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (Server(child), port)
+}
+
+#[test]
+fn the_roster_is_refreshed_from_the_configured_url_when_it_is_reachable() {
+    let (dir, key) = secured();
+    let site = tempfile::tempdir().expect("site");
+    let v2 = roster_text(2);
+    std::fs::write(site.path().join("roster.toml"), &v2).expect("write");
+    std::fs::write(
+        site.path().join("roster.toml.minisig"),
+        sign_roster(&v2, &key.1, 2),
+    )
+    .expect("sig");
+    let (server, port) = serve(site.path());
+    let mut admin = login(dir.path(), "A0001", ADMIN_PIN);
+
+    assert!(admin.refresh_roster().expect("no URL configured").is_none());
+    let mut config = hikae::config::Config::load(dir.path()).expect("config");
+    config.roster.url = Some(format!("http://127.0.0.1:{port}/roster.toml"));
+    config.save(dir.path()).expect("save");
+
+    let got = admin
+        .refresh_roster()
+        .expect("refresh")
+        .expect("v2 installed");
+    assert_eq!(got.version, 2);
+    assert!(
+        admin.refresh_roster().expect("again").is_none(),
+        "nothing newer"
+    );
+
+    // a tampered newer roster on the server is refused; v2 stays
+    let v3 = roster_text(3);
+    std::fs::write(
+        site.path().join("roster.toml"),
+        v3.replace("管理 太郎", "偽 管理者"),
+    )
+    .expect("write");
+    std::fs::write(
+        site.path().join("roster.toml.minisig"),
+        sign_roster(&v3, &key.1, 3),
+    )
+    .expect("sig");
+    let e = admin.refresh_roster().unwrap_err();
+    assert!(e.to_string().contains("bad signature"), "{e}");
+    assert_eq!(admin.roster().expect("roster").map(|r| r.version), Some(2));
+
+    // the server is down: a clear error, nothing changes
+    drop(server);
+    let e = admin.refresh_roster().unwrap_err();
+    assert!(e.to_string().contains("could not reach"), "{e}");
+    assert_eq!(admin.roster().expect("roster").map(|r| r.version), Some(2));
+    let refreshed = admin
+        .store
+        .audit_entries(&AuditQuery {
+            action: Some(Action::RosterInstall),
+            ..AuditQuery::default()
+        })
+        .expect("audit");
+    assert!(refreshed
+        .last()
+        .and_then(|e| e.event.detail.as_deref())
+        .is_some_and(|d| d.contains("refreshed from http://127.0.0.1")));
+}
+
+#[test]
+fn after_recovery_the_emergency_code_is_changed_or_break_glass_disabled() {
+    let (dir, _) = secured();
+    let mut admin = login(dir.path(), "A0001", ADMIN_PIN);
+    admin.set_emergency_code(Some("864200")).expect("change");
+    drop(admin);
+    let e = Hikae::break_glass(
+        dir.path(),
+        "看護師 応援 太郎",
+        StaffRole::Nurse,
+        "停止",
+        EMERGENCY_CODE,
+    )
+    .err()
+    .expect("old code");
+    assert_eq!(e.code(), "locked");
+    Hikae::break_glass(
+        dir.path(),
+        "看護師 応援 太郎",
+        StaffRole::Nurse,
+        "停止",
+        "864200",
+    )
+    .expect("new code");
+    let mut nurse = login(dir.path(), "N0001", "333333");
+    assert_eq!(
+        nurse.set_emergency_code(None).unwrap_err().code(),
+        "forbidden"
+    );
+    drop(nurse);
+    let mut admin = login(dir.path(), "A0001", ADMIN_PIN);
+    admin.set_emergency_code(None).expect("disable");
+    drop(admin);
+    let e = Hikae::break_glass(
+        dir.path(),
+        "看護師 応援 太郎",
+        StaffRole::Nurse,
+        "停止",
+        "864200",
+    )
+    .err()
+    .expect("disabled");
+    assert!(e.to_string().contains("disabled"), "{e}");
+}

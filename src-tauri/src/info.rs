@@ -129,3 +129,15 @@ pub fn set_user(state: State<AppState>, name: String) -> CmdResult<()> {
     )?;
     Ok(())
 }
+
+/// A setting changed on the settings screen (language, text size, auto-lock): audited.
+#[tauri::command]
+pub fn record_setting(state: State<AppState>, name: String, value: String) -> CmdResult<()> {
+    let mut app = state.lock()?;
+    let actor = app.actor().clone();
+    app.audit(
+        hikae::audit::Event::new(&actor, hikae::audit::Action::Settings)
+            .detail(format!("{name} = {value}")),
+    )?;
+    Ok(())
+}

@@ -122,6 +122,7 @@ fn main() {
             info::list_procedures,
             info::ui_ready,
             info::set_user,
+            info::record_setting,
             session::security_state,
             session::login,
             session::break_glass,

@@ -51,15 +51,41 @@ pub fn security_state(state: State<AppState>) -> CmdResult<SecurityState> {
     })
 }
 
+/// Fetches the staff roster in the background when a URL is configured (network permitting),
+/// then installs it if it is signed and newer. Failures only mean "not now".
+fn refresh_roster_later(app: tauri::AppHandle) {
+    std::thread::spawn(move || {
+        use tauri::Manager;
+        let state = app.state::<AppState>();
+        match Hikae::fetch_roster(&state.data_dir) {
+            Ok(Some(fetched)) => {
+                if let Ok(mut a) = state.lock() {
+                    if let Err(e) = a.install_fetched_roster(&fetched) {
+                        eprintln!("hikae: roster not updated: {e}");
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!("hikae: roster not refreshed: {e}"),
+        }
+    });
+}
+
 /// Staff ID and PIN: opens the data at the first login, switches or resumes the session later.
 #[tauri::command]
-pub fn login(state: State<AppState>, staff_id: String, pin: String) -> CmdResult<SessionView> {
+pub fn login(
+    handle: tauri::AppHandle,
+    state: State<AppState>,
+    staff_id: String,
+    pin: String,
+) -> CmdResult<SessionView> {
     let wrong = || hikae::Error::Locked("wrong staff ID or PIN".into());
     let mut slot = state.slot()?;
     match slot.as_mut() {
         None => {
             let app = Hikae::unlock(&state.data_dir, &staff_id, &pin)?.ok_or_else(wrong)?;
             *slot = Some(app);
+            refresh_roster_later(handle);
         }
         Some(app) => {
             if !app.login(&staff_id, &pin)? {

@@ -13,6 +13,7 @@ mod checklist;
 mod security;
 
 pub use batch::{BatchProgress, MAX_BATCH};
+pub use security::{FetchedRoster, Setup};
 
 use crate::audit::{Action, Actor, Event};
 use crate::auth::session::Permission;

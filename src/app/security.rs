@@ -14,6 +14,13 @@ use crate::auth::{DataKey, Keyring, SlotKind};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
+/// A roster as offered by the hospital's server, not yet checked.
+pub struct FetchedRoster {
+    pub url: String,
+    pub text: String,
+    pub signature: Option<String>,
+}
+
 /// What `setup_encryption` made: the recovery key is shown once and never stored in clear.
 pub struct Setup {
     pub recovery_key: String,
@@ -194,6 +201,11 @@ impl Hikae {
         let mut attempts = Attempts::load(data_dir)?;
         attempts.check(id, Utc::now())?;
         let ring = Keyring::load(data_dir)?;
+        if ring.slot(SlotKind::Emergency, "emergency").is_none() {
+            return Err(Error::Forbidden(
+                "break-glass access is disabled on this PC; ask an administrator".into(),
+            ));
+        }
         let Some(key) = ring.unlock(SlotKind::Emergency, "emergency", emergency_code)? else {
             attempts.failed(id, Utc::now())?;
             return Err(Error::Locked("the emergency code is not right".into()));
@@ -291,6 +303,84 @@ impl Hikae {
         ));
         self.audit(e)?;
         Ok(roster)
+    }
+
+    /// Changes the ward's emergency (break-glass) code, or with `None` disables break-glass on
+    /// this PC (after recovery). Administrators; audited.
+    pub fn set_emergency_code(&mut self, code: Option<&str>) -> Result<()> {
+        self.require(Permission::Administer)?;
+        let key = self
+            .key
+            .clone()
+            .ok_or_else(|| Error::Locked("the data is not encrypted: run setup first".into()))?;
+        let mut ring = Keyring::load(&self.data_dir)?;
+        let what = match code {
+            Some(c) => {
+                ring.add(SlotKind::Emergency, "emergency", c, &key)?;
+                "emergency code changed"
+            }
+            None => {
+                ring.remove(SlotKind::Emergency, "emergency");
+                "break-glass disabled (emergency code removed)"
+            }
+        };
+        ring.save()?;
+        let e = Event::new(&self.actor, Action::Settings).detail(what);
+        self.audit(e)
+    }
+
+    /// Fetches the roster offered at the URL in `config.toml` (and its signature), without
+    /// touching the data: safe to run off the UI thread. `Ok(None)` without a URL.
+    pub fn fetch_roster(data_dir: &Path) -> Result<Option<FetchedRoster>> {
+        let config = crate::config::Config::load(data_dir)?;
+        let Some(url) = config.roster.url.filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let text = crate::fetch::get_text(&url)?
+            .ok_or_else(|| Error::Input(format!("{url}: not found on the server")))?;
+        let signature = crate::fetch::get_text(&format!("{url}.minisig"))?;
+        Ok(Some(FetchedRoster {
+            url,
+            text,
+            signature,
+        }))
+    }
+
+    /// Installs a fetched roster if it is signed and newer; `Ok(None)` if it is not newer.
+    /// Signed files are their own authority, so this needs no administrator at the keyboard.
+    pub fn install_fetched_roster(&mut self, f: &FetchedRoster) -> Result<Option<Roster>> {
+        let current = Roster::load(&self.data_dir, &self.rules.trusted_keys)
+            .ok()
+            .flatten()
+            .map(|r| r.version);
+        let offered = Roster::parse(&f.text)?;
+        if current.is_some_and(|c| offered.version <= c) {
+            return Ok(None);
+        }
+        let (from, roster) = Roster::install(
+            &self.data_dir,
+            &f.text,
+            f.signature.as_deref(),
+            &self.rules.trusted_keys,
+        )?;
+        let e = Event::new(&self.actor, Action::RosterInstall).detail(format!(
+            "refreshed from {}: {} version {} -> {}",
+            f.url,
+            roster.hospital,
+            from.map(|v| v.to_string())
+                .unwrap_or_else(|| "(none)".into()),
+            roster.version
+        ));
+        self.audit(e)?;
+        Ok(Some(roster))
+    }
+
+    /// Fetch and install in one go (the CLI's `hikae roster refresh`).
+    pub fn refresh_roster(&mut self) -> Result<Option<Roster>> {
+        match Self::fetch_roster(&self.data_dir)? {
+            Some(f) => self.install_fetched_roster(&f),
+            None => Ok(None),
+        }
     }
 
     /// The installed roster, verified.

@@ -79,7 +79,7 @@ def test_discharge_summary_autosaves_and_survives_a_crash(app, data_dir):
         d2.quit()
 
 
-def test_language_switch_keeps_the_screen_usable(app):
+def test_language_switch_keeps_the_screen_usable(app, data_dir):
     start(app)
     app.find_element(By.ID, "nav-settings").click()
     shot(app, "06-settings-ja")
@@ -89,6 +89,11 @@ def test_language_switch_keeps_the_screen_usable(app):
     shot(app, "07-settings-en")
     Select(app.find_element(By.ID, "lang")).select_by_value("ja")
     wait_text(app, "#nav-new", "新しい記録")
+    # settings changes are audited
+    from conftest import CLI
+    out = subprocess.run([str(CLI), "--data-dir", str(data_dir), "audit", "list", "--action", "settings"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "language = en" in out and "language = ja" in out, out
 
 
 def test_finalize_export_pdf_and_search(app, tmp_path):

@@ -24,6 +24,7 @@ export const api = {
   login: (staffId: string, pin: string) => invoke<SessionView>("login", { staffId, pin }),
   breakGlass: (name: string, role: string, reason: string, code: string) =>
     invoke<SessionView>("break_glass", { name, role, reason, code }),
+  recordSetting: (name: string, value: string) => invoke<void>("record_setting", { name, value }).catch(() => {}),
   lockScreen: () => invoke<void>("lock_screen"),
   auditLog: (actor: string, record: string, action: string, breakGlassOnly: boolean) =>
     invoke<AuditView>("audit_log", { actor, record, action, breakGlassOnly }),
