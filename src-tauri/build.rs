@@ -21,6 +21,7 @@ fn main() {
             "preview_html",
             "record_text",
             "search_records",
+            "recent_patients",
             "export_pdf",
             "export_batch_pdf",
             "list_printers",

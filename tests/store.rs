@@ -419,3 +419,22 @@ fn crash_while_typing_loses_at_most_the_unacknowledged_keystroke() {
         "the surviving text is one whole save, not a torn one"
     );
 }
+
+#[test]
+fn recent_patients_come_from_the_store_newest_first_each_once() {
+    let (_dir, mut app) = app();
+    for (pid, name) in [("P-1", "一"), ("P-2", "二"), ("P-1", "一"), ("P-3", "三")] {
+        let f = demo_fixture("sbar-handover");
+        app.new_record("sbar-handover", patient(pid, name), &f.author, f.values)
+            .expect("create");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let ids: Vec<String> = app
+        .recent_patients(8)
+        .expect("recent")
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, ["P-3", "P-1", "P-2"]);
+    assert_eq!(app.recent_patients(2).expect("recent").len(), 2);
+}

@@ -136,6 +136,7 @@ fn main() {
             records::preview_html,
             records::record_text,
             records::search_records,
+            records::recent_patients,
             printing::export_pdf,
             printing::export_batch_pdf,
             printing::list_printers,

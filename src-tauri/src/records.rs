@@ -172,3 +172,9 @@ pub fn search_records(
         })
         .collect())
 }
+
+/// Patients of the latest records, for one-click choice when starting a record.
+#[tauri::command]
+pub fn recent_patients(state: State<AppState>) -> CmdResult<Vec<Patient>> {
+    Ok(state.lock()?.recent_patients(8)?)
+}

@@ -471,6 +471,13 @@ impl Hikae {
         Ok(rec)
     }
 
+    /// Patients of the latest records (one click in "new record"). Kept in the encrypted
+    /// store, never in the webview's storage.
+    pub fn recent_patients(&self, limit: usize) -> Result<Vec<Patient>> {
+        self.require(Permission::Read)?;
+        self.store.recent_patients(limit)
+    }
+
     /// A record for internal use (no audit entry: nothing is shown to anyone).
     pub fn get(&self, id: &str) -> Result<Record> {
         self.store.get(id)

@@ -333,6 +333,27 @@ impl Store {
         Ok(())
     }
 
+    /// The patients of the most recently changed records, newest first, each once.
+    pub fn recent_patients(&self, limit: usize) -> Result<Vec<Patient>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT patient_id, patient_name FROM records GROUP BY patient_id \
+                 ORDER BY max(updated_at) DESC LIMIT ?1",
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(Patient {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })
+            .and_then(|r| r.collect())
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(rows)
+    }
+
     /// Whether `path` is a readable, unencrypted SQLite file with a Hikae schema. Read-only.
     pub fn is_unencrypted(path: &Path) -> bool {
         Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)

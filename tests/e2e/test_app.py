@@ -304,3 +304,14 @@ def test_login_lock_and_break_glass_on_an_encrypted_pc(driver_server, secured_di
     for needle in ["login_failed", "lock", "unlock", "create", "break_glass", "[BREAK-GLASS]"]:
         assert needle in out, (needle, out)
     subprocess.run([str(CLI), "--data-dir", str(secured_dir), "audit", "verify"], env=env, check=True)
+
+
+def test_recent_patients_come_from_the_store_not_the_webview(app):
+    start(app, "看護師 最近")
+    new_record(app, "nursing-soap", "DEMO-E2E-R", "架空 最近子")
+    wait_text(app, ".record-head", "DEMO-E2E-R")
+    app.find_element(By.ID, "nav-new").click()
+    app.find_element(By.CSS_SELECTOR, '[data-template="sbar-handover"]').click()
+    WebDriverWait(app, 10).until(lambda d: "DEMO-E2E-R 架空 最近子" in d.find_element(By.CSS_SELECTOR, ".chips").text)
+    stored = app.execute_script("return JSON.stringify(Object.assign({}, localStorage));")
+    assert "DEMO-E2E-R" not in stored and "架空" not in stored, stored

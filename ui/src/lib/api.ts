@@ -1,6 +1,6 @@
 // Typed calls to the Tauri commands. Errors arrive as CmdError {code, message, fields}.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SecurityState, SessionView, TemplateInfo, Values } from "./types";
+import type { Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SecurityState, SessionView, TemplateInfo, Values } from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -28,6 +28,7 @@ export const api = {
   lockScreen: () => invoke<void>("lock_screen"),
   auditLog: (actor: string, record: string, action: string, breakGlassOnly: boolean) =>
     invoke<AuditView>("audit_log", { actor, record, action, breakGlassOnly }),
+  recentPatients: () => invoke<Patient[]>("recent_patients"),
   printers: () => invoke<Printer[]>("list_printers"),
   exportBatchPdf: (ids: string[], path: string, onProgress: (p: Progress) => void) =>
     invoke<Exported>("export_batch_pdf", { ids, path, onProgress: channel(onProgress) }),
