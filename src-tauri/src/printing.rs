@@ -43,6 +43,24 @@ pub fn export_pdf(state: State<AppState>, id: String, path: String) -> CmdResult
     write_pdf(pdf, path)
 }
 
+/// Renders `ids` into one PDF with progress, logging each record as it leaves (`action`).
+fn batch(
+    state: &AppState,
+    ids: &[String],
+    on_progress: &Channel<BatchProgress>,
+    action: Action,
+    detail: &str,
+) -> CmdResult<Pdf> {
+    let mut app = state.lock()?;
+    let pdf = app.pdf_many(ids, &mut |p| {
+        let _ = on_progress.send(p);
+    })?;
+    for id in ids {
+        app.audit_output(id, action, detail)?;
+    }
+    Ok(pdf)
+}
+
 /// Many records in one PDF (e.g. the ward's handover sheets for a shift). Runs off the UI
 /// thread and reports progress on `on_progress`.
 #[tauri::command]
@@ -52,17 +70,8 @@ pub async fn export_batch_pdf(
     path: String,
     on_progress: Channel<BatchProgress>,
 ) -> CmdResult<Exported> {
-    let mut app = state.lock()?;
-    let pdf = app.pdf_many(&ids, &mut |p| {
-        let _ = on_progress.send(p);
-    })?;
-    for id in &ids {
-        app.audit_output(
-            id,
-            Action::Export,
-            &format!("pdf {path} ({} records)", ids.len()),
-        )?;
-    }
+    let detail = format!("pdf {path} ({} records)", ids.len());
+    let pdf = batch(&state, &ids, &on_progress, Action::Export, &detail)?;
     write_pdf(pdf, path)
 }
 
@@ -86,18 +95,8 @@ pub async fn print_records(
     copies: u32,
     on_progress: Channel<BatchProgress>,
 ) -> CmdResult<Printed> {
-    let mut app = state.lock()?;
-    let pdf = app.pdf_many(&ids, &mut |p| {
-        let _ = on_progress.send(p);
-    })?;
-    for id in &ids {
-        app.audit_output(
-            id,
-            Action::Print,
-            &format!("printer {printer}, {copies} copies"),
-        )?;
-    }
-    drop(app);
+    let detail = format!("printer {printer}, {copies} copies");
+    let pdf = batch(&state, &ids, &on_progress, Action::Print, &detail)?;
     let title = format!("Hikae {}件", ids.len());
     let job = hikae::print::print_pdf(&pdf.bytes, &printer, &title, copies)?;
     Ok(Printed {

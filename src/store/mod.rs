@@ -511,33 +511,22 @@ impl Store {
 
     /// Replaces a draft's values in one transaction. Returns the saved record.
     pub fn save_values(&mut self, id: &str, values: &Values) -> Result<Record> {
-        let json = serde_json::to_string(values).map_err(|e| Error::Input(e.to_string()))?;
-        let now = ts(Utc::now());
-        let pending = self.pending_audit.take();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_err(&self.path, e))?;
-        let (rowid, pid, pname) = draft_row(&tx, &self.path, id)?;
-        let res = (|| {
-            tx.execute("UPDATE records SET values_json = ?1, updated_at = ?2, revision = revision + 1 WHERE id = ?3", params![json, now, id])?;
-            tx.execute(
-                "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
-                params![search_body(&pid, &pname, values), rowid],
-            )?;
-            let anchor = pending
-                .as_ref()
-                .map(|e| audit::append(&tx, e))
-                .transpose()?;
-            tx.commit().map(|_| anchor)
-        })();
-        let anchor = res.map_err(|e| db_err(&self.path, e))?;
-        self.anchor(anchor)?;
-        self.get(id)
+        self.write_draft(id, values, None)
     }
 
     /// Marks a draft finalized with its (normalized) values; from then on it is immutable.
     pub fn finalize(&mut self, id: &str, values: &Values, final_reviewer: &str) -> Result<Record> {
+        self.write_draft(id, values, Some(final_reviewer))
+    }
+
+    /// Writes a draft's values (finalizing it if `finalize_by` is given), its search row and
+    /// the queued audit entry in one transaction.
+    fn write_draft(
+        &mut self,
+        id: &str,
+        values: &Values,
+        finalize_by: Option<&str>,
+    ) -> Result<Record> {
         let json = serde_json::to_string(values).map_err(|e| Error::Input(e.to_string()))?;
         let now = ts(Utc::now());
         let pending = self.pending_audit.take();
@@ -547,10 +536,16 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))?;
         let (rowid, pid, pname) = draft_row(&tx, &self.path, id)?;
         let res = (|| {
-            tx.execute(
-                "UPDATE records SET status = 'finalized', values_json = ?1, final_reviewer = ?2, finalized_at = ?3, updated_at = ?3, revision = revision + 1 WHERE id = ?4",
-                params![json, final_reviewer, now, id],
-            )?;
+            match finalize_by {
+                None => tx.execute(
+                    "UPDATE records SET values_json = ?1, updated_at = ?2, revision = revision + 1 WHERE id = ?3",
+                    params![json, now, id],
+                )?,
+                Some(reviewer) => tx.execute(
+                    "UPDATE records SET status = 'finalized', values_json = ?1, final_reviewer = ?2, finalized_at = ?3, updated_at = ?3, revision = revision + 1 WHERE id = ?4",
+                    params![json, reviewer, now, id],
+                )?,
+            };
             tx.execute(
                 "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
                 params![search_body(&pid, &pname, values), rowid],
