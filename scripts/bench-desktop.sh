@@ -4,10 +4,7 @@
 #   BENCH_RUNS=10 bash scripts/bench-desktop.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh desktop
-python3 -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt 2>/dev/null \
-  || python3 -m pip install -q --break-system-packages -r tests/e2e/requirements.txt
-command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.0.6 --quiet
+bash scripts/webdriver-tools.sh
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build >/dev/null)
 cargo build --release --quiet -p hikae-desktop -p hikae-floor -p hikae --bin hikae-desktop --bin hikae-floor --bin hikae
 work=$(mktemp -d); display=":$((80 + RANDOM % 9))"

@@ -3,10 +3,7 @@
 # WebKitGTK webview under Xvfb over WebDriver (tauri-driver + WebKitWebDriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh desktop
-python3 -m pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt 2>/dev/null \
-  || python3 -m pip install -q --break-system-packages -r tests/e2e/requirements.txt
-command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.0.6 --quiet
+bash scripts/webdriver-tools.sh
 # the tests run the app exactly as shipped: built into the .deb, unpacked here
 bash scripts/build-deb.sh
 deb=$(ls -t target/release/bundle/deb/Hikae_*_amd64.deb | head -1)

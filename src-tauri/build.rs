@@ -8,7 +8,6 @@ fn main() {
             "ui_ready",
             "set_user",
             "record_setting",
-            "security_state",
             "login",
             "break_glass",
             "lock_screen",

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use tauri::State;
 
-use hikae::audit::{verify, Action};
+use hikae::audit::{verify, Action, Entry};
 use hikae::auth::session::Permission;
 use hikae::record::jst;
 use hikae::store::AuditQuery;
@@ -11,22 +11,12 @@ use hikae::store::AuditQuery;
 use crate::error::CmdResult;
 use crate::AppState;
 
+/// An entry as stored, plus its time as staff read it.
 #[derive(Serialize)]
 pub struct EntryView {
-    pub seq: i64,
+    #[serde(flatten)]
+    pub entry: Entry,
     pub at_jst: String,
-    pub action: &'static str,
-    pub success: bool,
-    pub actor_id: String,
-    pub actor_name: String,
-    pub role: Option<String>,
-    pub break_glass: bool,
-    pub record_id: Option<String>,
-    pub patient_id: Option<String>,
-    pub purpose: Option<String>,
-    pub data_category: Option<String>,
-    pub final_reviewer: Option<String>,
-    pub detail: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -65,24 +55,12 @@ pub fn audit_log(
         .into_iter()
         .rev()
         .map(|e| EntryView {
-            seq: e.seq,
             at_jst: format!(
                 "{} {}",
                 jst(e.at).split(' ').next().unwrap_or_default(),
                 hikae::record::jst_clock(e.at)
             ),
-            action: e.event.action.as_str(),
-            success: e.event.success,
-            actor_id: e.event.actor.id,
-            actor_name: e.event.actor.name,
-            role: e.event.actor.role,
-            break_glass: e.event.actor.break_glass,
-            record_id: e.event.record_id,
-            patient_id: e.event.patient_id,
-            purpose: e.event.purpose,
-            data_category: e.event.data_category,
-            final_reviewer: e.event.final_reviewer,
-            detail: e.event.detail,
+            entry: e,
         })
         .collect();
     Ok(AuditView {

@@ -13,6 +13,8 @@ use crate::AppState;
 pub struct AppInfo {
     pub version: &'static str,
     pub data_dir: String,
+    /// The data is encrypted: the start screen asks for a staff ID and PIN.
+    pub encrypted: bool,
     pub packs: Vec<PackInfo>,
     pub warnings: Vec<String>,
 }
@@ -31,6 +33,7 @@ pub fn app_info(state: State<AppState>) -> CmdResult<AppInfo> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION"),
         data_dir: state.data_dir.display().to_string(),
+        encrypted: state.encrypted,
         packs: app
             .as_ref()
             .map(|a| {

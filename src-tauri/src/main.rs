@@ -123,7 +123,6 @@ fn main() {
             info::ui_ready,
             info::set_user,
             info::record_setting,
-            session::security_state,
             session::login,
             session::break_glass,
             session::lock_screen,

@@ -20,14 +20,6 @@ pub struct SessionView {
     pub break_glass_reason: Option<String>,
 }
 
-#[derive(Serialize)]
-pub struct SecurityState {
-    /// The data on this PC is encrypted and needs a login.
-    pub encrypted: bool,
-    pub session: Option<SessionView>,
-    pub locked: bool,
-}
-
 fn session_view(app: &Hikae) -> Option<SessionView> {
     app.session().map(|s| SessionView {
         staff_id: s.staff_id.clone(),
@@ -35,19 +27,6 @@ fn session_view(app: &Hikae) -> Option<SessionView> {
         role: s.role.as_str(),
         break_glass_until: s.break_glass.as_ref().map(|b| jst(b.expires_at)),
         break_glass_reason: s.break_glass.as_ref().map(|b| b.reason.clone()),
-    })
-}
-
-#[tauri::command]
-pub fn security_state(state: State<AppState>) -> CmdResult<SecurityState> {
-    let slot = state.lock().ok();
-    Ok(SecurityState {
-        encrypted: state.encrypted,
-        session: slot.as_ref().and_then(|a| session_view(a)),
-        locked: slot
-            .as_ref()
-            .is_none_or(|a| a.is_locked() || a.session().is_none())
-            && state.encrypted,
     })
 }
 

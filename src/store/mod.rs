@@ -151,6 +151,15 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// A LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped (`ESCAPE '\\'`).
+fn like_contains(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The UTC bounds of a day in Japan time, as stored timestamps (which sort as text).
 fn jst_day_utc(day: chrono::NaiveDate) -> Result<(String, String)> {
     use chrono::TimeZone;
@@ -627,24 +636,14 @@ impl Store {
                         "rowid IN (SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\')"
                             .into(),
                     );
-                    args.push(format!(
-                        "%{}%",
-                        term.replace('\\', "\\\\")
-                            .replace('%', "\\%")
-                            .replace('_', "\\_")
-                    ));
+                    args.push(like_contains(term));
                 }
             }
         }
         if let Some(p) = &q.patient {
             clauses.push("(patient_id = ? OR patient_name LIKE ? ESCAPE '\\')".into());
             args.push(p.clone());
-            args.push(format!(
-                "%{}%",
-                p.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            ));
+            args.push(like_contains(p));
         }
         if let Some(t) = &q.template {
             clauses.push("template_id = ?".into());

@@ -1,6 +1,6 @@
 // Typed calls to the Tauri commands. Errors arrive as CmdError {code, message, fields}.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SecurityState, SessionView, TemplateInfo, Values } from "./types";
+import type { Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SessionView, TemplateInfo, Values } from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -20,7 +20,6 @@ export const api = {
   /** Tells the shell the first screen is interactive (start-time benchmark; no-op otherwise). */
   uiReady: (screen: string) => invoke<void>("ui_ready", { screen }).catch(() => {}),
   setUser: (name: string) => invoke<void>("set_user", { name }),
-  securityState: () => invoke<SecurityState>("security_state"),
   login: (staffId: string, pin: string) => invoke<SessionView>("login", { staffId, pin }),
   breakGlass: (name: string, role: string, reason: string, code: string) =>
     invoke<SessionView>("break_glass", { name, role, reason, code }),

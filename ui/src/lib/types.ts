@@ -37,7 +37,7 @@ export interface Step { role: "nurse" | "charge_nurse" | "doctor" | "clerk" | "i
 export interface Procedure { id: string; title: L10n; summary: L10n; basis: string[]; step: Step[] }
 export interface Contact { id: string; label: L10n; value: string }
 export interface RowSummary { id: string; status: string; template_id: string; patient_id: string; patient_name: string; version: number; updated_jst: string }
-export interface AppInfo { version: string; data_dir: string; packs: { id: string; version: string; name: L10n }[]; warnings: string[] }
+export interface AppInfo { version: string; data_dir: string; encrypted: boolean; packs: { id: string; version: string; name: L10n }[]; warnings: string[] }
 export interface CmdError { code: string; message: string; fields: FieldError[] }
 export interface Exported { path: string; pages: number; bytes: number; substituted: string[] }
 export interface Printer { name: string; default: boolean }
@@ -46,10 +46,11 @@ export interface Progress { done: number; total: number }
 export interface StepState { done: boolean; by: string; at_jst: string }
 export interface RunView { id: string; procedure_id: string; started_jst: string; started_by: string; ended_jst: string | null; steps: (StepState | null)[] }
 export interface SessionView { staff_id: string; name: string; role: string; break_glass_until: string | null; break_glass_reason: string | null }
-export interface SecurityState { encrypted: boolean; session: SessionView | null; locked: boolean }
+export interface AuditActor { id: string; name: string; role: string | null; session: string | null; break_glass: boolean }
+/** An audit entry as the core stores it (its event fields flattened), plus the Japan time. */
 export interface AuditEntryView {
-  seq: number; at_jst: string; action: string; success: boolean; actor_id: string; actor_name: string; role: string | null;
-  break_glass: boolean; record_id: string | null; patient_id: string | null; purpose: string | null; data_category: string | null;
-  final_reviewer: string | null; detail: string | null;
+  seq: number; at: string; at_jst: string; actor: AuditActor; action: string; success: boolean;
+  record_id: string | null; patient_id: string | null; purpose: string | null; data_category: string | null;
+  final_reviewer: string | null; detail: string | null; prev_hash: string; hash: string;
 }
 export interface AuditView { entries: AuditEntryView[]; findings: string[]; total: number }
