@@ -19,5 +19,6 @@ pub mod procedure;
 pub mod record;
 pub mod render;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};

@@ -17,8 +17,10 @@ use crate::record::{new_id, Patient, Provenance, Record, Status};
 
 mod audit;
 mod checklist;
+mod outbox;
 pub use audit::AuditQuery;
 pub use checklist::{ChecklistRun, Tick};
+pub use outbox::{OutboxEntry, SyncState};
 
 /// Schema history. Append only: a released migration is never edited.
 const MIGRATIONS: &[Migration] = &[
@@ -27,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V3_PACK_EVENTS),
     Migration::Sql(checklist::V4_CHECKLISTS),
     Migration::Sql(audit::V5_AUDIT),
+    Migration::Sql(outbox::V6_OUTBOX),
 ];
 
 enum Migration {
@@ -559,6 +562,10 @@ impl Store {
                 "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
                 params![search_body(&pid, &pname, values), rowid],
             )?;
+            if finalize_by.is_some() {
+                // waits for the FHIR server from the moment it is final
+                outbox::enqueue(&tx, id)?;
+            }
             let anchor = pending
                 .as_ref()
                 .map(|e| audit::append(&tx, e))
