@@ -31,6 +31,13 @@ fn main() {
             "end_checklist",
             "export_checklist_pdf",
             "print_checklist",
+            "sync_status",
+            "sync_now",
+            "sync_report",
+            "export_sync_report",
+            "print_sync_report",
+            "map_patient",
+            "resend_record",
         ]),
     ))
     .expect("tauri build configuration");

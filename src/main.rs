@@ -124,6 +124,8 @@ enum Command {
     /// The audit log: verify its chain, list entries, export them (JSON Lines, FHIR AuditEvent)
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Send finalized records to the hospital's FHIR server ([sync] in config.toml)
+    Sync(SyncArgs),
     /// Create fictional demo records and write their PDFs to a folder
     Demo {
         /// Output folder (default: DATA_DIR/demo-pdf)
@@ -154,6 +156,43 @@ enum RosterCmd {
     Show,
     /// Fetch the roster from the URL in config.toml ([roster] url) and install it if newer
     Refresh,
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    #[command(subcommand)]
+    cmd: Option<SyncCmd>,
+    /// Show what would be sent; send nothing, change nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// With --dry-run: write the resources that would be sent as NDJSON
+    #[arg(long, value_name = "OUT.ndjson", requires = "dry_run")]
+    out: Option<PathBuf>,
+    /// Longest wait for a retry before stopping (seconds; the rest stays queued)
+    #[arg(long, default_value_t = 60)]
+    max_wait: u64,
+}
+
+#[derive(Subcommand)]
+enum SyncCmd {
+    /// Every downtime record and whether the server has it (--pdf: printable report)
+    Report {
+        #[arg(long, value_name = "OUT.pdf")]
+        pdf: Option<PathBuf>,
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Map a temporary downtime patient ID to the real one (its records are then sent)
+    Map {
+        temporary_id: String,
+        real_id: String,
+        /// The patient's name as registered, if it differs
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Put a rejected record back in line, after fixing what the server minded
+    Resend { record: String },
 }
 
 #[derive(Subcommand)]
@@ -287,6 +326,111 @@ fn open(data_dir: Option<PathBuf>) -> anyhow::Result<Hikae> {
     Ok(app)
 }
 
+fn run_sync(app: &mut Hikae, args: SyncArgs) -> anyhow::Result<()> {
+    use hikae::sync;
+    match args.cmd {
+        Some(SyncCmd::Report { pdf, json }) => {
+            if let Some(path) = pdf {
+                let doc = app.reconciliation_pdf()?;
+                write_file(&path, &doc.bytes)?;
+                eprintln!("{} ({} pages)", path.display(), doc.pages);
+                return Ok(());
+            }
+            let r = app.reconciliation()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+                return Ok(());
+            }
+            let c = r.counts;
+            println!(
+                "acknowledged {}  pending {}  rejected {}  held (temporary ID) {}  drafts {}",
+                c.acknowledged, c.pending, c.rejected, c.held, r.drafts
+            );
+            for u in &r.unmapped {
+                println!(
+                    "  map {} ({}): {} records wait",
+                    u.temporary_id, u.patient_name, u.records
+                );
+            }
+            for row in &r.rows {
+                println!(
+                    "{:<14} {} {} {} {}",
+                    format!("{:?}", row.state).to_lowercase(),
+                    row.record_id,
+                    row.template_title,
+                    row.patient_id,
+                    row.server_id
+                        .as_deref()
+                        .or(row.last_error.as_deref())
+                        .unwrap_or("")
+                );
+            }
+        }
+        Some(SyncCmd::Map {
+            temporary_id,
+            real_id,
+            name,
+        }) => {
+            let n = app.map_patient(&temporary_id, &real_id, name.as_deref())?;
+            println!("{temporary_id} → {real_id}: {n} records will be sent under {real_id}");
+        }
+        Some(SyncCmd::Resend { record }) => {
+            app.resend(&record)?;
+            println!("{record} is back in line");
+        }
+        None if args.dry_run => {
+            let out = sync::preview(app)?;
+            let mut nd = String::new();
+            for o in &out {
+                println!("would send {}", o.summary);
+                for e in &o.entries {
+                    nd.push_str(&serde_json::to_string(&e["resource"])?);
+                    nd.push('\n');
+                }
+            }
+            let c = app.sync_counts()?;
+            println!(
+                "{} records would be sent; {} wait for a temporary patient ID to be mapped; {} rejected",
+                out.len(),
+                c.held,
+                c.rejected
+            );
+            if let Some(path) = args.out {
+                write_file(&path, nd.as_bytes())?;
+            }
+        }
+        None => {
+            let client = app.sync_client()?;
+            let opts = sync::Options {
+                max_wait: std::time::Duration::from_secs(args.max_wait),
+                ..sync::Options::default()
+            };
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let endpoint = client.endpoint().to_string();
+            let host = sync::Direct(std::cell::RefCell::new(app));
+            let o = sync::run(&host, &client, &opts, &cancel, |p| {
+                eprint!(
+                    "\r{}/{} acknowledged, {} rejected, {} retries   ",
+                    p.acknowledged, p.total, p.rejected, p.retries
+                );
+            })?;
+            eprintln!();
+            let p = &o.progress;
+            println!(
+                "{endpoint}: {} acknowledged, {} rejected, {} still pending, {} held for a temporary patient ID ({} requests)",
+                p.acknowledged, p.rejected, o.pending, o.held, p.requests
+            );
+            if let Some(e) = &p.last_error {
+                println!("last error: {e}");
+            }
+            if p.phase == sync::Phase::Unreachable {
+                anyhow::bail!("stopped: {}", p.last_error.clone().unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Setup { admin_id } = &cli.command {
         let dir = match &cli.data_dir {
@@ -367,6 +511,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{staff_id} can now unlock this PC with their PIN");
         }
         Command::Audit(cmd) => return run_audit(&mut app, cmd),
+        Command::Sync(args) => return run_sync(&mut app, args),
         Command::EmergencyCode { disable } => {
             if disable {
                 app.set_emergency_code(None)?;

@@ -9,6 +9,7 @@ mod printing;
 mod procedures;
 mod records;
 mod session;
+mod sync;
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub encrypted: bool,
     app: Mutex<Option<hikae::app::Hikae>>,
+    pub sync: sync::SyncRuns,
 }
 
 /// The open Hikae, for as long as a command holds the lock.
@@ -115,6 +117,22 @@ fn main() {
             data_dir: dir,
             encrypted,
             app: Mutex::new(app),
+            sync: sync::SyncRuns::default(),
+        })
+        .setup(|app| {
+            sync::start_background(app.handle().clone());
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { .. } = event {
+                // a running sync finishes its request and stops; unsent records stay queued
+                use tauri::Manager;
+                window
+                    .state::<AppState>()
+                    .sync
+                    .cancel
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         })
         .invoke_handler(tauri::generate_handler![
             info::app_info,
@@ -146,6 +164,13 @@ fn main() {
             procedures::end_checklist,
             procedures::export_checklist_pdf,
             procedures::print_checklist,
+            sync::sync_status,
+            sync::sync_now,
+            sync::sync_report,
+            sync::export_sync_report,
+            sync::print_sync_report,
+            sync::map_patient,
+            sync::resend_record,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -11,6 +11,7 @@ use chrono::Utc;
 mod batch;
 mod checklist;
 mod security;
+mod sync;
 
 pub use batch::{BatchProgress, MAX_BATCH};
 pub use security::{FetchedRoster, Setup};

@@ -336,9 +336,9 @@ impl Hikae {
         let Some(url) = config.roster.url.filter(|u| !u.trim().is_empty()) else {
             return Ok(None);
         };
-        let text = crate::fetch::get_text(&url)?
+        let text = crate::fetch::get_text(&url, &config.tls)?
             .ok_or_else(|| Error::Input(format!("{url}: not found on the server")))?;
-        let signature = crate::fetch::get_text(&format!("{url}.minisig"))?;
+        let signature = crate::fetch::get_text(&format!("{url}.minisig"), &config.tls)?;
         Ok(Some(FetchedRoster {
             url,
             text,

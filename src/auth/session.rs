@@ -82,6 +82,8 @@ pub enum Permission<'a> {
     Finalize { template_id: &'a str },
     /// Install or roll back template packs, install rosters, enrol accounts.
     Administer,
+    /// Start a sync run or put a rejected record back in line (sends data, shows none).
+    Sync,
     /// Read the audit log in the app.
     ReviewAudit,
 }
@@ -97,6 +99,7 @@ pub fn allowed(role: StaffRole, p: &Permission) -> bool {
         Permission::Finalize { template_id } if DOCTOR_ONLY.contains(template_id) => role == Doctor,
         Permission::Finalize { .. } => matches!(role, Nurse | Doctor),
         Permission::Administer | Permission::ReviewAudit => role == Admin,
+        Permission::Sync => true,
     }
 }
 
@@ -114,6 +117,7 @@ pub fn refusal(role: StaffRole, p: &Permission) -> String {
         }
         Permission::Administer => "only an administrator can do this".into(),
         Permission::ReviewAudit => "only an administrator can review the audit log".into(),
+        Permission::Sync => "sync is not allowed".into(),
     }
 }
 

@@ -60,6 +60,36 @@ pub struct TemplateEntry {
     pub id: String,
     pub approved_uses: Vec<String>,
     pub data_categories: Vec<String>,
+    /// How records of this template are filed in the hospital's FHIR server.
+    #[serde(default)]
+    pub fhir: Option<FhirMap>,
+}
+
+/// A template's FHIR mapping (see docs/FHIR.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirMap {
+    /// LOINC document type of the DocumentReference, e.g. 18842-5.
+    pub loinc: String,
+    pub loinc_display: String,
+    /// Also send a JP-CLINS-shaped document Bundle: "eDischargeSummary" or "eReferral".
+    #[serde(default)]
+    pub document: Option<String>,
+    /// Date fields giving the period the document covers (admission, discharge).
+    #[serde(default)]
+    pub period_start: Option<String>,
+    #[serde(default)]
+    pub period_end: Option<String>,
+    /// Composition sections (JP-CLINS document-section codes) and the fields they show.
+    #[serde(default)]
+    pub sections: Vec<FhirSection>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirSection {
+    pub code: String,
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -234,6 +264,14 @@ impl Pack {
             }
             for p in form.definition_problems() {
                 problems.push(problem(&form_path, p));
+            }
+            if let Some(map) = &entry.fhir {
+                for p in crate::sync::fhir::map_problems(map, &form) {
+                    problems.push(problem(
+                        "pack.toml",
+                        format!("[template.fhir] of '{}': {p}", entry.id),
+                    ));
+                }
             }
             let mut h = Sha256::new();
             for (name, src) in [(form_path.as_str(), *form_src)]

@@ -679,7 +679,18 @@ pub fn render_many_with(
 ) -> Result<Pdf> {
     let m = Metrics::get()?;
     let mut pdf = PdfDocument::new(title);
-    let font = PdfFontHandle::External(pdf.add_font(parsed_font()?));
+    // printpdf names fonts (and their subset tag) with a process-wide counter; one fixed
+    // six-letter tag keeps the output reproducible (each PDF embeds this one font)
+    let random_id = pdf.add_font(parsed_font()?);
+    let font_id = printpdf::FontId("HIKAEF".into());
+    let added = pdf
+        .resources
+        .fonts
+        .map
+        .remove(&random_id)
+        .ok_or_else(|| Error::Layout("the font was not added to the PDF".into()))?;
+    pdf.resources.fonts.map.insert(font_id.clone(), added);
+    let font = PdfFontHandle::External(font_id);
     let mut missing = Vec::new();
     let mut pages = Vec::new();
     for (n, (doc, frame)) in parts.iter().enumerate() {
@@ -724,6 +735,26 @@ fn save(pdf: &PdfDocument) -> Result<Vec<u8>> {
         ..PdfSaveOptions::default()
     };
     let mut doc = pdf.to_lopdf_document(&opts, &mut Vec::new());
+    // printpdf puts random file IDs in the trailer; derive them from the content instead, so
+    // the same record always prints to the same bytes (the FHIR attachment hash relies on it)
+    let mut h = <sha2::Sha256 as sha2::Digest>::new();
+    for obj in doc.objects.values() {
+        if let lopdf::Object::Stream(stream) = obj {
+            sha2::Digest::update(&mut h, &stream.content);
+        }
+    }
+    let id: String = sha2::Digest::finalize(h)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    doc.trailer.set(
+        "ID",
+        lopdf::Object::Array(vec![
+            lopdf::Object::String(id.clone().into_bytes(), lopdf::StringFormat::Literal),
+            lopdf::Object::String(id.into_bytes(), lopdf::StringFormat::Literal),
+        ]),
+    );
     for obj in doc.objects.values_mut() {
         if let lopdf::Object::Stream(stream) = obj {
             if stream.allows_compression && stream.dict.get(b"Filter").is_err() {

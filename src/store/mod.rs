@@ -20,7 +20,7 @@ mod checklist;
 mod outbox;
 pub use audit::AuditQuery;
 pub use checklist::{ChecklistRun, Tick};
-pub use outbox::{OutboxEntry, SyncState};
+pub use outbox::{Filing, OutboxCounts, OutboxEntry, PatientMapping, SyncState};
 
 /// Schema history. Append only: a released migration is never edited.
 const MIGRATIONS: &[Migration] = &[
@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(checklist::V4_CHECKLISTS),
     Migration::Sql(audit::V5_AUDIT),
     Migration::Sql(outbox::V6_OUTBOX),
+    Migration::Sql(outbox::V7_PATIENT_MAP),
 ];
 
 enum Migration {

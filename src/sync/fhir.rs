@@ -1,50 +1,211 @@
-//! FHIR R4 resources for a finalized record: a DocumentReference carrying the PDF.
+//! FHIR R4 resources for a finalized record (mapping in docs/FHIR.md):
+//! - a DocumentReference carrying the printed PDF (size and SHA-1 over the exact bytes), for
+//!   every record;
+//! - for templates whose pack mapping names a JP-CLINS document (eDischargeSummary,
+//!   eReferral), also a document Bundle shaped after JP-CLINS: Composition first, the form's
+//!   fields as narrative sections (codes from the pack), the PDF under section 230.
+//!
+//! Each is sent as a conditional create on the record's stable identifier
+//! `urn:ietf:rfc:3986|urn:uuid:<record id>`, with a fresh `fullUrl` UUID that never equals it.
 
 use base64::Engine;
-use serde_json::{json, Value};
+use chrono::Datelike;
+use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
 
 use crate::audit::ts;
+use crate::form::{FieldType, FormDef};
+use crate::pack::FhirMap;
 use crate::record::Record;
 
-/// The LOINC document type of a template (what the EHR files it under).
-pub fn loinc_type(template_id: &str) -> (&'static str, &'static str) {
-    match template_id {
-        "discharge-summary" => ("18842-5", "Discharge summary"),
-        "referral-letter" => ("57133-1", "Referral note"),
-        "sbar-handover" | "ward-handover" => ("34109-9", "Note"),
-        "nursing-soap" | "nursing-dar" => ("34746-8", "Nurse Note"),
-        "conference-summary" => ("11506-3", "Progress note"),
-        "patient-explanation" | "exam-explanation" | "medication-explanation" => {
-            ("69730-0", "Instructions")
-        }
-        "medication-followup" => ("34109-9", "Note"),
-        _ => ("34109-9", "Note"),
-    }
+pub const DOC_TYPE_SYSTEM: &str = "http://jpfhir.jp/fhir/Common/CodeSystem/doc-typecodes";
+pub const DOC_SUBTYPE_SYSTEM: &str = "http://jpfhir.jp/fhir/Common/CodeSystem/doc-subtypecodes";
+pub const SECTION_SYSTEM: &str = "http://jpfhir.jp/fhir/clins/CodeSystem/document-section";
+pub const BUNDLE_ID_SYSTEM: &str = "http://jpfhir.jp/fhir/clins/bundle-identifier";
+pub const INSTANCE_ID_SYSTEM: &str =
+    "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier";
+pub const VERSION_EXTENSION: &str =
+    "http://hl7.org/fhir/StructureDefinition/composition-clinicaldocument-versionNumber";
+/// Hikae's own marker on everything it sends (so the EHR can tell downtime records apart).
+pub const HIKAE_TAG_SYSTEM: &str = "urn:hikae:tag";
+
+/// JP-CLINS document-section codes and their names (titles are the names; displays add
+/// "セクション").
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("210", "添付情報"),
+    ("220", "備考・連絡情報"),
+    ("230", "PDF"),
+    ("300", "構造情報"),
+    ("312", "入院理由"),
+    ("322", "入院時詳細"),
+    ("324", "退院時詳細"),
+    ("330", "臨床経過"),
+    ("333", "入院中経過"),
+    ("340", "傷病名・主訴"),
+    ("342", "入院時診断"),
+    ("344", "退院時診断"),
+    ("352", "主訴"),
+    ("360", "現病歴"),
+    ("370", "既往歴"),
+    ("410", "事前指示"),
+    ("420", "診療方針指示"),
+    ("424", "退院時方針指示"),
+    ("430", "投薬指示"),
+    ("432", "入院時服薬"),
+    ("444", "退院時投薬指示"),
+    ("510", "アレルギー・不耐性反応"),
+    ("520", "感染症情報"),
+    ("530", "予防接種歴"),
+    ("550", "家族歴"),
+    ("610", "身体所見"),
+    ("612", "入院時身体所見"),
+    ("614", "退院時身体所見"),
+    ("620", "検査結果"),
+    ("623", "入院中検査結果"),
+    ("640", "社会歴・生活習慣"),
+    ("713", "入院中治療"),
+    ("720", "処置"),
+    ("730", "手術"),
+    ("740", "輸血歴"),
+    ("910", "紹介先情報"),
+    ("920", "紹介元情報"),
+    ("950", "紹介目的"),
+];
+
+/// Sections that sit beside 構造情報 (300) rather than inside it.
+const TOP_LEVEL: &[&str] = &["210", "220", "230", "910", "920"];
+
+/// The JP-CLINS documents Hikae can shape: (name, doc-typecode, title, Bundle profile,
+/// Composition profile).
+const DOCUMENTS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "eDischargeSummary",
+        "18842-5",
+        "退院時サマリー",
+        "http://jpfhir.jp/fhir/clins/StructureDefinition/JP_Bundle_eDischargeSummary",
+        "http://jpfhir.jp/fhir/eDischargeSummary/StructureDefinition/JP_Composition_eDischargeSummary",
+    ),
+    (
+        "eReferral",
+        "57133-1",
+        "診療情報提供書",
+        "http://jpfhir.jp/fhir/clins/StructureDefinition/JP_Bundle_eReferral",
+        "http://jpfhir.jp/fhir/eReferral/StructureDefinition/JP_Composition_eReferral",
+    ),
+];
+
+fn section_name(code: &str) -> Option<&'static str> {
+    SECTIONS.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }
 
+/// What is wrong with a pack's mapping for `form` (empty: fine).
+pub fn map_problems(map: &FhirMap, form: &FormDef) -> Vec<String> {
+    let mut out = Vec::new();
+    if map.loinc.trim().is_empty() || !map.loinc.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        out.push(format!(
+            "loinc = \"{}\" is not a LOINC code (like 18842-5)",
+            map.loinc
+        ));
+    }
+    if let Some(d) = &map.document {
+        if !DOCUMENTS.iter().any(|x| x.0 == d) {
+            out.push(format!(
+                "document = \"{d}\": known are {}",
+                DOCUMENTS.iter().map(|x| x.0).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    for (what, f) in [
+        ("period_start", &map.period_start),
+        ("period_end", &map.period_end),
+    ] {
+        if let Some(f) = f {
+            match form.field(f) {
+                None => out.push(format!("{what} = \"{f}\": no such field in the form")),
+                Some(d) if !matches!(d.kind, FieldType::Date | FieldType::Datetime) => {
+                    out.push(format!("{what} = \"{f}\": not a date field"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for s in &map.sections {
+        if section_name(&s.code).is_none() {
+            out.push(format!(
+                "section code \"{}\" is not a JP-CLINS document-section code Hikae knows",
+                s.code
+            ));
+        }
+        if s.code == "230" || s.code == "300" {
+            out.push(format!("section {}: Hikae fills this one itself", s.code));
+        }
+        for f in &s.fields {
+            if form.field(f).is_none() {
+                out.push(format!("section {}: no field \"{f}\" in the form", s.code));
+            }
+        }
+    }
+    if map.document.is_none() && !map.sections.is_empty() {
+        out.push("sections are only used with document = …".into());
+    }
+    out
+}
+
+/// Where the records are filed: the hospital's identifiers.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Identifier system of patient IDs.
+    pub patient_system: String,
+    /// 保険医療機関番号 (10 digits), for JP-CLINS document identifiers.
+    pub institution_no: Option<String>,
+    pub institution_name: Option<String>,
+}
+
+/// `urn:ietf:rfc:3986|urn:uuid:<id>` as an Identifier.
 pub fn record_identifier(record_id: &str) -> Value {
     json!({"system": "urn:ietf:rfc:3986", "value": format!("urn:uuid:{record_id}")})
 }
 
-/// The DocumentReference for `record` with its printed PDF attached (size and SHA-1 over the
-/// exact bytes). `patient_system` is the hospital's patient-ID namespace.
-pub fn document_reference(record: &Record, title: &str, pdf: &[u8], patient_system: &str) -> Value {
-    let (code, display) = loinc_type(&record.provenance.template_id);
+/// The search that finds what was already sent for a record (for `ifNoneExist`).
+pub fn record_search(record_id: &str) -> String {
+    format!("identifier=urn:ietf:rfc:3986|urn:uuid:{record_id}")
+}
+
+/// A `fullUrl` for one entry: a fresh UUID, never the record's own id.
+fn full_url() -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+}
+
+fn map_or_default(map: Option<&FhirMap>) -> (String, String) {
+    match map {
+        Some(m) => (m.loinc.clone(), m.loinc_display.clone()),
+        None => ("34109-9".into(), "Note".into()),
+    }
+}
+
+/// The DocumentReference for `record` with its printed PDF attached. `superseded`: a later
+/// version of the record replaces this one.
+pub fn document_reference(
+    record: &Record,
+    map: Option<&FhirMap>,
+    title: &str,
+    pdf: &[u8],
+    site: &Site,
+    superseded: bool,
+) -> Value {
+    let (code, display) = map_or_default(map);
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut doc = json!({
         "resourceType": "DocumentReference",
+        "meta": {"tag": [{"system": HIKAE_TAG_SYSTEM, "code": "downtime-record", "display": "ダウンタイム時作成（Hikae 控え）"}]},
         "identifier": [record_identifier(&record.id)],
-        "status": "current",
+        "status": if superseded { "superseded" } else { "current" },
         "docStatus": "final",
         "type": {"coding": [{"system": "http://loinc.org", "code": code, "display": display}], "text": title},
-        "subject": {
-            "identifier": {"system": patient_system, "value": record.patient.id},
-            "display": record.patient.name,
-        },
+        "subject": subject(record, site),
         "date": ts(record.finalized_at.unwrap_or(record.updated_at)),
         "author": [{"display": record.author}],
-        "description": "ダウンタイム時作成（Hikae 控え）",
+        "description": format!("{title}（ダウンタイム時作成・Hikae 控え、第{}版）", record.version),
         "content": [{
             "attachment": {
                 "contentType": "application/pdf",
@@ -52,7 +213,7 @@ pub fn document_reference(record: &Record, title: &str, pdf: &[u8], patient_syst
                 "data": b64.encode(pdf),
                 "size": pdf.len(),
                 "hash": b64.encode(Sha1::digest(pdf)),
-                "title": title,
+                "title": format!("{title}.pdf"),
                 "creation": ts(record.created_at),
             }
         }],
@@ -65,4 +226,273 @@ pub fn document_reference(record: &Record, title: &str, pdf: &[u8], patient_syst
             json!([{"code": "replaces", "target": {"identifier": record_identifier(old)}}]);
     }
     doc
+}
+
+fn subject(record: &Record, site: &Site) -> Value {
+    json!({
+        "type": "Patient",
+        "identifier": {"system": site.patient_system, "value": record.patient.id},
+        "display": record.patient.name,
+    })
+}
+
+fn xhtml(lines: &[String]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\n', "<br/>")
+    };
+    let body: Vec<String> = lines.iter().map(|l| format!("<p>{}</p>", esc(l))).collect();
+    format!(
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\">{}</div>",
+        body.join("")
+    )
+}
+
+/// "label: value" lines for `fields`, leaving out empty ones.
+fn field_lines(form: &FormDef, display: &Map<String, Value>, fields: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in fields {
+        let Some(def) = form.field(id) else { continue };
+        let label = &def.label.ja;
+        match display.get(id) {
+            Some(Value::String(s)) if !s.trim().is_empty() => out.push(format!("{label}：{s}")),
+            Some(Value::Array(rows)) if !rows.is_empty() => {
+                out.push(format!("{label}："));
+                for row in rows {
+                    let cells: Vec<String> = def
+                        .columns
+                        .iter()
+                        .filter_map(|c| {
+                            row.get(&c.id)
+                                .and_then(Value::as_str)
+                                .filter(|v| !v.trim().is_empty())
+                                .map(|v| format!("{} {v}", c.label.ja))
+                        })
+                        .collect();
+                    if !cells.is_empty() {
+                        out.push(format!("・{}", cells.join("／")));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn section(code: &str, lines: &[String], entries: &[String]) -> Value {
+    let name = section_name(code).unwrap_or("?");
+    let mut s = json!({
+        "title": name,
+        "code": {"coding": [{"system": SECTION_SYSTEM, "code": code, "display": format!("{name}セクション")}]},
+    });
+    if lines.is_empty() && entries.is_empty() {
+        s["text"] = json!({"status": "generated", "div": xhtml(&["記載なし".to_string()])});
+        s["emptyReason"] = json!({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "unavailable"}]});
+    } else {
+        s["text"] = json!({"status": "additional", "div": xhtml(lines)});
+    }
+    if !entries.is_empty() {
+        s["entry"] = entries
+            .iter()
+            .map(|r| json!({"reference": r}))
+            .collect::<Vec<_>>()
+            .into();
+    }
+    s
+}
+
+fn date_value(values: &Map<String, Value>, field: &Option<String>) -> Option<String> {
+    let v = values.get(field.as_ref()?)?.as_str()?;
+    let d = crate::form::parse_date(v)?;
+    Some(d.format("%Y-%m-%d").to_string())
+}
+
+/// The JP-CLINS-shaped document Bundle, or `None` if the template's mapping names no document.
+/// `docref` is the DocumentReference the PDF section points to.
+pub fn document_bundle(
+    record: &Record,
+    map: Option<&FhirMap>,
+    form: &FormDef,
+    docref: &Value,
+    site: &Site,
+) -> Option<Value> {
+    let map = map?;
+    let (_, type_code, title, bundle_profile, composition_profile) = DOCUMENTS
+        .iter()
+        .find(|d| Some(d.0) == map.document.as_deref())?;
+    let when = ts(record.finalized_at.unwrap_or(record.updated_at));
+    let year = record.finalized_at.unwrap_or(record.updated_at).year();
+    let inst = site
+        .institution_no
+        .clone()
+        .unwrap_or_else(|| "0000000000".into());
+    let values = form.complete(&record.values);
+    let display = form.display(&record.values);
+
+    let (patient, author, org, encounter, pdf) =
+        (full_url(), full_url(), full_url(), full_url(), full_url());
+    let mut structured = Vec::new();
+    let mut top = Vec::new();
+    for s in &map.sections {
+        let lines = field_lines(form, &display, &s.fields);
+        let entries = match s.code.as_str() {
+            "920" if site.institution_name.is_some() => vec![org.clone(), author.clone()],
+            "322" | "324" | "950" => vec![encounter.clone()],
+            _ => vec![],
+        };
+        let v = section(&s.code, &lines, &entries);
+        if TOP_LEVEL.contains(&s.code.as_str()) {
+            top.push(v);
+        } else {
+            structured.push(v);
+        }
+    }
+    let mut sections = top;
+    let mut root = section("300", &[], &[]);
+    root.as_object_mut().map(|o| {
+        o.remove("text");
+        o.remove("emptyReason");
+    });
+    root["section"] = structured.into();
+    sections.push(root);
+    sections.push(section(
+        "230",
+        &[format!("{title}（印刷版 PDF）")],
+        std::slice::from_ref(&pdf),
+    ));
+
+    let start = date_value(&values, &map.period_start);
+    let end = date_value(&values, &map.period_end);
+    let mut period = Map::new();
+    if let Some(s) = &start {
+        period.insert("start".into(), s.clone().into());
+    }
+    if let Some(e) = &end {
+        period.insert("end".into(), e.clone().into());
+    }
+    let event = if map.document.as_deref() == Some("eReferral") {
+        json!([{"code": [{"text": "診療情報提供書発行"}], "period": period}])
+    } else {
+        json!([{"period": period}])
+    };
+    let subtype = if map.document.as_deref() == Some("eReferral") {
+        ("OUTPATIENT", "外来文書")
+    } else {
+        ("DISCHARGE", "退院時文書")
+    };
+    let mut authors =
+        vec![json!({"reference": author, "type": "Practitioner", "display": record.author})];
+    let mut composition = json!({
+        "resourceType": "Composition",
+        "meta": {"lastUpdated": when, "profile": [composition_profile]},
+        "extension": [{"url": VERSION_EXTENSION, "valueString": record.version.to_string()}],
+        "identifier": {"system": INSTANCE_ID_SYSTEM, "value": format!("{inst}^{year}^{}", record.id.replace('-', ""))},
+        "status": "final",
+        "type": {"coding": [{"system": DOC_TYPE_SYSTEM, "code": type_code, "display": title}]},
+        "category": [{"coding": [{"system": DOC_SUBTYPE_SYSTEM, "code": subtype.0, "display": subtype.1}]}],
+        "subject": {"reference": patient, "type": "Patient"},
+        "date": when,
+        "title": title,
+        "event": event,
+        "section": sections,
+    });
+    let mut entries = vec![];
+    entries.push(json!({"fullUrl": patient, "resource": {
+        "resourceType": "Patient",
+        "identifier": [{"system": site.patient_system, "value": record.patient.id}],
+        "name": [{"text": record.patient.name}],
+    }}));
+    entries.push(json!({"fullUrl": author, "resource": {
+        "resourceType": "Practitioner",
+        "name": [{"text": record.author}],
+    }}));
+    if let Some(name) = &site.institution_name {
+        let mut o = json!({"resourceType": "Organization", "name": name});
+        if let Some(no) = &site.institution_no {
+            o["identifier"] = json!([{"system": "http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no", "value": no}]);
+        }
+        entries.push(json!({"fullUrl": org, "resource": o}));
+        authors.push(json!({"reference": org, "type": "Organization", "display": name}));
+        composition["custodian"] = json!({"reference": org});
+    }
+    composition["author"] = authors.into();
+    if map.document.as_deref() == Some("eDischargeSummary") {
+        let mut enc = json!({
+            "resourceType": "Encounter",
+            "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"},
+            "subject": {"reference": patient},
+        });
+        if !period.is_empty() {
+            enc["period"] = Value::Object(period.clone());
+        }
+        entries.push(json!({"fullUrl": encounter, "resource": enc}));
+        composition["encounter"] = json!({"reference": encounter});
+    } else {
+        // 紹介目的 points at the encounter the letter is about
+        let mut enc = json!({
+            "resourceType": "Encounter",
+            "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB", "display": "ambulatory"},
+            "subject": {"reference": patient},
+        });
+        if !period.is_empty() {
+            enc["period"] = Value::Object(period.clone());
+        }
+        entries.push(json!({"fullUrl": encounter, "resource": enc}));
+    }
+    let mut pdf_doc = docref.clone();
+    pdf_doc["subject"] = json!({"reference": patient});
+    entries.push(json!({"fullUrl": pdf, "resource": pdf_doc}));
+    entries.insert(0, json!({"fullUrl": full_url(), "resource": composition}));
+    Some(json!({
+        "resourceType": "Bundle",
+        "meta": {"lastUpdated": when, "profile": [bundle_profile], "tag": docref["meta"]["tag"].clone()},
+        "identifier": {"system": BUNDLE_ID_SYSTEM, "value": bundle_id_value(&inst, year, &record.id)},
+        "type": "document",
+        "timestamp": when,
+        "entry": entries,
+    }))
+}
+
+/// `医療機関番号^西暦^ID` (JP-CLINS bundle-identifier).
+pub fn bundle_id_value(institution_no: &str, year: i32, record_id: &str) -> String {
+    format!("{institution_no}^{year}^{record_id}")
+}
+
+/// A batch entry: conditional create of `resource` unless `search` finds it.
+pub fn conditional_create(resource: Value, search: &str) -> Value {
+    let ty = resource["resourceType"].as_str().unwrap_or("").to_string();
+    json!({
+        "fullUrl": full_url(),
+        "resource": resource,
+        "request": {"method": "POST", "url": ty, "ifNoneExist": search},
+    })
+}
+
+/// The search for a document Bundle by its identifier (`^` percent-encoded).
+pub fn bundle_search(bundle: &Value) -> String {
+    let id = &bundle["identifier"];
+    format!(
+        "identifier={}|{}",
+        id["system"].as_str().unwrap_or(""),
+        id["value"].as_str().unwrap_or("").replace('^', "%5E")
+    )
+}
+
+/// A batch entry marking an earlier version's DocumentReference superseded (JSON Patch).
+pub fn supersede(docref_id: &str) -> Value {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let patch = json!([{"op": "replace", "path": "/status", "value": "superseded"}]);
+    json!({
+        "resource": {
+            "resourceType": "Binary",
+            "contentType": "application/json-patch+json",
+            "data": b64.encode(patch.to_string()),
+        },
+        "request": {"method": "PATCH", "url": docref_id},
+    })
 }

@@ -1,6 +1,6 @@
 // Typed calls to the Tauri commands. Errors arrive as CmdError {code, message, fields}.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SessionView, TemplateInfo, Values } from "./types";
+import type { Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SessionView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation } from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -41,6 +41,18 @@ export const api = {
     invoke<Exported>("export_checklist_pdf", { procedureId, runId, path }),
   printChecklist: (procedureId: string, runId: string | null, printer: string, copies: number) =>
     invoke<Printed>("print_checklist", { procedureId, runId, printer, copies }),
+  syncStatus: () => invoke<SyncStatus>("sync_status"),
+  syncNow: (onProgress: (p: SyncProgress) => void) => {
+    const ch = new Channel<SyncProgress>();
+    ch.onmessage = onProgress;
+    return invoke<SyncOutcome>("sync_now", { onProgress: ch });
+  },
+  syncReport: () => invoke<Reconciliation>("sync_report"),
+  exportSyncReport: (path: string) => invoke<Exported>("export_sync_report", { path }),
+  printSyncReport: (printer: string, copies: number) => invoke<Printed>("print_sync_report", { printer, copies }),
+  mapPatient: (temporaryId: string, realId: string, realName: string) =>
+    invoke<number>("map_patient", { temporaryId, realId, realName: realName.trim() || null }),
+  resendRecord: (id: string) => invoke<void>("resend_record", { id }),
 };
 
 function channel(onMessage: (p: Progress) => void): Channel<Progress> {

@@ -54,3 +54,23 @@ export interface AuditEntryView {
   final_reviewer: string | null; detail: string | null; prev_hash: string; hash: string;
 }
 export interface AuditView { entries: AuditEntryView[]; findings: string[]; total: number }
+
+export interface OutboxCounts { pending: number; held: number; acknowledged: number; rejected: number; sendable: number }
+export interface SyncProgress {
+  total: number; acknowledged: number; rejected: number; retries: number; requests: number;
+  phase: "sending" | "waiting" | "done" | "unreachable" | "cancelled"; last_error: string | null;
+}
+export interface SyncStatus { endpoint: string | null; counts: OutboxCounts; running: boolean; last: SyncProgress | null }
+export interface SyncOutcome { progress: SyncProgress; pending: number; held: number }
+export type RowState = "draft" | "pending" | "held" | "sending" | "acknowledged" | "rejected";
+export interface ReconRow {
+  record_id: string; version: number; template_title: string; patient_id: string; patient_name: string;
+  mapped_to: string | null; author: string; finalized_at: string | null; state: RowState; attempts: number;
+  last_error: string | null; server_id: string | null; acknowledged_at: string | null;
+}
+export interface Reconciliation {
+  generated_at: string; endpoint: string | null; counts: OutboxCounts; drafts: number;
+  unmapped: { temporary_id: string; patient_name: string; records: number }[];
+  mappings: { temporary_id: string; real_id: string; real_name: string | null; mapped_by: string; mapped_at: string }[];
+  rows: ReconRow[];
+}
