@@ -40,6 +40,12 @@ impl Hikae {
         self.store.outbox_counts(&cfg.temporary_id_prefixes)
     }
 
+    /// Records a stopped or crashed run left `sending` go back in line.
+    pub fn sync_recover(&mut self) -> Result<usize> {
+        self.require(Permission::Sync)?;
+        self.store.outbox_recover()
+    }
+
     pub fn sync_next_due(&self) -> Result<Option<DateTime<Utc>>> {
         let cfg = self.sync_config()?;
         self.store.outbox_next_due(&cfg.temporary_id_prefixes)

@@ -216,8 +216,7 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))
     }
 
-    /// Entries due for sending at `now` (pending, or left in `sending` by a crash), oldest
-    /// first, at most `limit`. Records of patients whose ID starts with one of
+    /// Entries due for sending at `now`, oldest first, at most `limit`. Records of patients whose ID starts with one of
     /// `temporary_prefixes` wait until that ID is mapped to a real one.
     pub fn outbox_due(
         &self,
@@ -228,7 +227,7 @@ impl Store {
         let held = held_clause(temporary_prefixes.len(), 3);
         let sql = format!(
             "SELECT {} FROM outbox o JOIN records r ON r.id = o.record_id \
-             WHERE o.state IN ('pending', 'sending') AND o.next_attempt_at <= ?1 AND NOT {held} \
+             WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND NOT {held} \
              ORDER BY o.next_attempt_at, o.queued_at LIMIT ?2",
             qualified()
         );
@@ -248,12 +247,24 @@ impl Store {
         Ok(rows)
     }
 
+    /// Puts entries a stopped or crashed run left in `sending` back in line (a run starts with
+    /// this; sending them again is safe, the creates are conditional). Returns how many.
+    pub fn outbox_recover(&mut self) -> Result<usize> {
+        let now = ts(Utc::now());
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?1 WHERE state = 'sending'",
+                [now],
+            )
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// When the next waiting entry is due (none: nothing left to send now or later).
     pub fn outbox_next_due(&self, temporary_prefixes: &[String]) -> Result<Option<DateTime<Utc>>> {
         let held = held_clause(temporary_prefixes.len(), 1);
         let sql = format!(
             "SELECT min(o.next_attempt_at) FROM outbox o JOIN records r ON r.id = o.record_id \
-             WHERE o.state IN ('pending', 'sending') AND NOT {held}"
+             WHERE o.state = 'pending' AND NOT {held}"
         );
         let args: Vec<&dyn rusqlite::ToSql> = temporary_prefixes
             .iter()

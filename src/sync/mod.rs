@@ -455,6 +455,7 @@ pub fn run(
     mut progress: impl FnMut(&Progress),
 ) -> Result<Outcome> {
     let (batch_size, sendable) = host.with(|app| {
+        app.sync_recover()?;
         let c = app.sync_config()?;
         Ok((c.batch_size, app.sync_counts()?.sendable))
     })?;
@@ -466,6 +467,7 @@ pub fn run(
     let mut failures_in_row = 0u32;
     let mut not_before: Option<Instant> = None;
     let mut seen = std::collections::HashSet::new();
+    let mut prefetched: Option<Vec<Outgoing>> = None;
     loop {
         if cancel.load(Ordering::Relaxed) {
             p.phase = Phase::Cancelled;
@@ -480,7 +482,10 @@ pub fn run(
             }
             p.phase = Phase::Sending;
         }
-        let batch = host.with(|app| app.sync_take(batch_size))?;
+        let batch = match prefetched.take() {
+            Some(b) if !b.is_empty() => b,
+            _ => host.with(|app| app.sync_take(batch_size))?,
+        };
         if batch.is_empty() {
             // nothing due now: wait for the next retry if it is soon enough
             match host.with(|app| app.sync_next_due())? {
@@ -504,7 +509,22 @@ pub fn run(
                 p.total = seen.len();
             }
         }
-        let whole = exchange(host, client, &batch, opts, &mut p)?;
+        // while this batch is on the wire, the next one is built (its PDFs rendered): the
+        // server's work and ours overlap. Not while the server is failing.
+        let (sent, next) = std::thread::scope(|s| {
+            let wire = s.spawn(|| client.send(&batch));
+            let next = if failures_in_row == 0 && !cancel.load(Ordering::Relaxed) {
+                Some(host.with(|app| app.sync_take(batch_size)))
+            } else {
+                None
+            };
+            let sent = wire
+                .join()
+                .unwrap_or_else(|_| Err(Whole::again("the sending thread failed".into())));
+            (sent, next)
+        });
+        prefetched = next.transpose()?;
+        let whole = file(host, &batch, sent, opts, &mut p)?;
         match whole {
             None => failures_in_row = 0,
             Some(w) if w.split && batch.len() > 1 => {
@@ -540,6 +560,17 @@ pub fn run(
         }
         progress(&p);
     }
+    // a batch built ahead but not sent goes back in line, due at once
+    if let Some(b) = prefetched.take().filter(|b| !b.is_empty()) {
+        let back = vec![
+            Answer::Again {
+                error: "not sent: the run stopped".into(),
+                after: Some(Duration::ZERO),
+            };
+            b.len()
+        ];
+        host.with(|app| app.sync_apply(&b, &back, opts))?;
+    }
     progress(&p);
     let counts = host.with(|app| app.sync_counts())?;
     Ok(Outcome {
@@ -558,8 +589,19 @@ fn exchange(
     opts: &Options,
     p: &mut Progress,
 ) -> Result<Option<Whole>> {
+    file(host, batch, client.send(batch), opts, p)
+}
+
+/// Files the answer to one sent batch; the whole-request failure, if any.
+fn file(
+    host: &impl Host,
+    batch: &[Outgoing],
+    sent: std::result::Result<Vec<Answer>, Whole>,
+    opts: &Options,
+    p: &mut Progress,
+) -> Result<Option<Whole>> {
     p.requests += 1;
-    let (answers, whole) = match client.send(batch) {
+    let (answers, whole) = match sent {
         Ok(a) => (a, None),
         Err(w) => {
             let a = if w.split && batch.len() == 1 {

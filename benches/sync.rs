@@ -1,0 +1,98 @@
+//! Sync throughput against the FHIR server's own raw rate, side by side in one run.
+//!
+//! `cargo bench --bench sync` (HIKAE_BENCH_SYNC_N records, default 10,000). Needs the test
+//! FHIR server installed (`npm ci` in tests/fhir-server).
+//! - raw: the same batch Bundles (DocumentReference + document Bundle per record, conditional
+//!   creates), prebuilt, POSTed back to back by a bare client: what the server can take;
+//! - hikae: `sync::run` from the outbox: building each record's PDF and resources, bookkeeping
+//!   in the encrypted-capable store, audit entries, the network.
+
+#[path = "../tests/support/fhir.rs"]
+mod fhir_server;
+
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use fhir_server::FhirServer;
+use serde_json::json;
+
+fn main() {
+    let n: usize = std::env::var("HIKAE_BENCH_SYNC_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let raw_sample = n.min(1_000);
+    let server = FhirServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = hikae::app::Hikae::open(dir.path()).expect("open");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[sync]\nendpoint = \"{}\"\nbatch_size = 25\nproduction = false\n",
+            server.base()
+        ),
+    )
+    .expect("config");
+    let t = Instant::now();
+    while app.store.outbox().expect("outbox").len() < n {
+        hikae::demo::bulk(&mut app, 100).expect("bulk");
+    }
+    let queued = app.store.outbox().expect("outbox").len();
+    eprintln!(
+        "{queued} finalized records made in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // raw: prebuilt batches of the first `raw_sample` records
+    let out = hikae::sync::preview(&mut app).expect("preview");
+    let batches: Vec<Vec<u8>> = out[..raw_sample]
+        .chunks(25)
+        .map(|c| {
+            let entries: Vec<_> = c.iter().flat_map(|o| o.entries.iter()).collect();
+            serde_json::to_vec(
+                &json!({"resourceType": "Bundle", "type": "batch", "entry": entries}),
+            )
+            .expect("json")
+        })
+        .collect();
+    drop(out);
+    let agent = ureq::Agent::new_with_defaults();
+    let t = Instant::now();
+    for b in &batches {
+        let mut r = agent
+            .post(format!("{}/", server.base()))
+            .header("Content-Type", "application/fhir+json")
+            .send(&b[..])
+            .expect("post");
+        assert_eq!(r.status().as_u16(), 200);
+        let _ = r.body_mut().with_config().limit(1 << 30).read_to_vec();
+    }
+    let raw = raw_sample as f64 / t.elapsed().as_secs_f64();
+    agent
+        .post(format!("{}/_reset", server.base()))
+        .send_empty()
+        .expect("reset");
+
+    let client = app.sync_client().expect("client");
+    let cancel = AtomicBool::new(false);
+    let t = Instant::now();
+    let host = hikae::sync::Direct(std::cell::RefCell::new(&mut app));
+    let o = hikae::sync::run(
+        &host,
+        &client,
+        &hikae::sync::Options::default(),
+        &cancel,
+        |_| {},
+    )
+    .expect("sync");
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(o.progress.acknowledged, queued, "{o:?}");
+    assert_eq!(server.count("DocumentReference"), queued);
+    let ours = queued as f64 / secs;
+    println!("raw server rate:  {raw:.1} records/s ({raw_sample} records, prebuilt batches of 25)");
+    println!(
+        "hikae sync:       {ours:.1} records/s ({queued} records in {secs:.1} s, {} requests)",
+        o.progress.requests
+    );
+    println!("ratio hikae/raw:  {:.2}", ours / raw);
+}

@@ -1,0 +1,97 @@
+"""Sync back in the real app: records reach a real FHIR server (Medplum's engine), a refused
+record shows the server's reason and is fixed and resent, a temporary patient ID is mapped."""
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import CLI, ROOT, new_session, shot
+
+SERVER_DIR = ROOT / "tests" / "fhir-server"
+
+
+@pytest.fixture
+def fhir_server():
+    proc = subprocess.Popen(
+        ["node", "--experimental-websocket", "server.mjs", "--port", "0", "--exit-on-stdin-close",
+         "--reject-patient-prefix", "UNKNOWN-"],
+        cwd=SERVER_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    assert line.startswith("LISTENING "), line
+    yield f"http://127.0.0.1:{line.split()[1]}"
+    proc.kill()
+    proc.wait()
+
+
+def stats(base: str) -> dict:
+    import urllib.request
+    with urllib.request.urlopen(f"{base}/_stats") as r:
+        return json.load(r)["counts"]
+
+
+def cli(data: Path, *args: str) -> str:
+    return subprocess.run([str(CLI), "--data-dir", str(data), *args], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def finalized(data: Path, template: str, pid: str, name: str) -> str:
+    fx = next(r for r in json.loads((ROOT / "data" / "demo" / "records.json").read_text())
+              if r["template"] == template and r.get("final_reviewer"))
+    values = data / f"{pid}.json"
+    values.write_text(json.dumps(fx["values"], ensure_ascii=False))
+    rid = cli(data, "new", template, "--patient-id", pid, "--patient-name", name,
+              "--author", fx["author"], "--from", str(values)).splitlines()[0].strip()
+    cli(data, "finalize", rid, "--reviewer", fx["final_reviewer"])
+    return rid
+
+
+def count(d, what: str) -> int:
+    return int(d.find_element(By.CSS_SELECTOR, f'[data-count="{what}"]').text)
+
+
+def test_sync_screen_sends_shows_refusals_and_maps_temporary_ids(driver_server, fhir_server):
+    with tempfile.TemporaryDirectory(prefix="hikae-e2e-sync-") as tmp:
+        data = Path(tmp)
+        (data / "config.toml").write_text(
+            f'[sync]\nendpoint = "{fhir_server}"\nproduction = false\ncheck_interval_secs = 3600\n')
+        ok = [finalized(data, "sbar-handover", f"P-00{i}", "架空 太郎") for i in range(3)]
+        bad = finalized(data, "nursing-soap", "UNKNOWN-1", "架空 未登録")
+        finalized(data, "nursing-soap", "DT-20261121-0900-ABC", "救急 仮名")
+        d = new_session(["--data-dir", str(data)])
+        try:
+            d.find_element(By.ID, "user").send_keys("看護師 見本")
+            d.find_element(By.ID, "start").click()
+            WebDriverWait(d, 20).until(lambda x: x.find_elements(By.ID, "unsent-count"))
+            assert d.find_element(By.ID, "unsent-count").text == "5"
+            d.find_element(By.ID, "nav-sync").click()
+            WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "sync-counts"))
+            assert count(d, "pending") == 4 and count(d, "held") == 1
+            shot(d, "20-sync-before")
+            d.find_element(By.ID, "sync-now").click()
+            WebDriverWait(d, 60).until(lambda x: count(x, "acknowledged") == 3 and count(x, "rejected") == 1)
+            row = d.find_element(By.CSS_SELECTOR, f'[data-record="{bad}"]')
+            assert "unknown patient UNKNOWN-1" in row.text, row.text
+            assert stats(fhir_server).get("DocumentReference") == 3
+            shot(d, "21-sync-refused")
+            # fix: the temporary ID and the mistyped ID are mapped to real ones; resend
+            d.find_element(By.CSS_SELECTOR, '[data-real-id="DT-20261121-0900-ABC"]').send_keys("P-0100")
+            d.find_element(By.CSS_SELECTOR, '[data-map="DT-20261121-0900-ABC"]').click()
+            WebDriverWait(d, 10).until(lambda x: "P-0100" in x.find_element(By.ID, "sync-message").text)
+            cli(data, "sync", "map", "UNKNOWN-1", "P-0101")
+            d.find_element(By.CSS_SELECTOR, f'[data-resend="{bad}"]').click()
+            WebDriverWait(d, 10).until(lambda x: count(x, "pending") == 2)
+            d.find_element(By.ID, "sync-now").click()
+            WebDriverWait(d, 60).until(lambda x: count(x, "acknowledged") == 5)
+            assert count(d, "rejected") == 0 and count(d, "held") == 0
+            assert stats(fhir_server).get("DocumentReference") == 5
+            shot(d, "22-sync-done")
+        finally:
+            d.quit()
+        report = json.loads(cli(data, "sync", "report", "--json"))
+        assert {r["state"] for r in report["rows"]} == {"acknowledged"}
+        assert ok[0] in {r["record_id"] for r in report["rows"]}
