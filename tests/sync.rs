@@ -91,7 +91,7 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
 fn the_document_reference_carries_the_exact_pdf() {
     let (_dir, mut app) = app();
     let fin = finalized_demo(&mut app, "discharge-summary");
-    let preview = sync::preview(&mut app).expect("preview");
+    let preview = sync::preview(&mut app, usize::MAX >> 1).expect("preview");
     assert_eq!(preview.len(), 1);
     let entries = &preview[0].entries;
     let doc = &entries[0]["resource"];
@@ -462,7 +462,7 @@ fn every_emitted_resource_is_valid_fhir_and_the_validator_catches_a_bad_hash() {
     app.finalize(&v2.id, "医師 試験 一郎").expect("finalize v2");
     assert!(templates.len() >= 8, "most templates: {templates:?}");
     assert!(templates.contains("referral-letter") && templates.contains("discharge-summary"));
-    let out = sync::preview(&mut app).expect("preview");
+    let out = sync::preview(&mut app, usize::MAX >> 1).expect("preview");
     let mut nd = String::new();
     for o in &out {
         for e in &o.entries {

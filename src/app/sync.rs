@@ -154,14 +154,15 @@ impl Hikae {
         Ok(out)
     }
 
-    /// Everything a run would send now, built but not sent (`hikae sync --dry-run`).
-    pub fn sync_preview(&mut self) -> Result<Vec<Outgoing>> {
+    /// What a run would send now (at most `limit` records), built but not sent
+    /// (`hikae sync --dry-run`).
+    pub fn sync_preview(&mut self, limit: usize) -> Result<Vec<Outgoing>> {
         self.require(Permission::Sync)?;
         let cfg = self.sync_config()?;
         let site = Self::site(&cfg);
         let due = self
             .store
-            .outbox_due(Utc::now(), usize::MAX >> 1, &cfg.temporary_id_prefixes)?;
+            .outbox_due(Utc::now(), limit, &cfg.temporary_id_prefixes)?;
         due.iter().map(|e| self.outgoing(e, &site)).collect()
     }
 

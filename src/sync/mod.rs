@@ -633,8 +633,8 @@ fn file(
 }
 
 /// What `run` would send now, built but not sent (for `--dry-run`).
-pub fn preview(app: &mut Hikae) -> Result<Vec<Outgoing>> {
-    app.sync_preview()
+pub fn preview(app: &mut Hikae, limit: usize) -> Result<Vec<Outgoing>> {
+    app.sync_preview(limit)
 }
 
 /// Sleeps in short steps so a shutdown is noticed; false if cancelled.
