@@ -61,12 +61,14 @@ pub fn tls(cfg: &TlsConfig) -> Result<UreqTls> {
     match (&cfg.client_cert, &cfg.client_key) {
         (Some(cert), Some(key)) => {
             let chain = certs(cert, "client_cert")?;
-            let key = PrivateKey::from_pem(&read_pem(key, "client_key")?).map_err(|e| {
+            let key_pem = read_pem(key, "client_key")?;
+            let key = PrivateKey::from_pem(&key_pem).map_err(|e| {
                 Error::Input(format!(
                     "config.toml [tls] client_key = {}: {e}",
                     key.display()
                 ))
             })?;
+            check_client_cert(&chain, &key_pem, cert)?;
             b = b.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
         }
         (None, None) => {}
@@ -77,6 +79,37 @@ pub fn tls(cfg: &TlsConfig) -> Result<UreqTls> {
         }
     }
     Ok(b.build())
+}
+
+/// What rustls would refuse (e.g. an X.509 v1 certificate, a key that does not fit) as an error
+/// that names the file: ureq would panic on it at the first connection.
+fn check_client_cert(chain: &[Certificate<'static>], key_pem: &[u8], path: &Path) -> Result<()> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let der = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| {
+        Error::Input(format!(
+            "config.toml [tls] client_key for {}: {e}",
+            path.display()
+        ))
+    })?;
+    let certs = chain
+        .iter()
+        .map(|c| CertificateDer::from(c.der().to_vec()))
+        .collect();
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::Input(format!("TLS: {e}")))?
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_client_auth_cert(certs, der)
+    .map(|_| ())
+    .map_err(|e| {
+        Error::Input(format!(
+            "config.toml [tls] client_cert = {}: not usable as a client certificate ({e:?}); it must be an X.509 v3 certificate whose key is client_key",
+            path.display()
+        ))
+    })
 }
 
 /// An agent for configured endpoints: `timeout` for a whole call, errors as values (so the

@@ -601,3 +601,109 @@ fn configuration_mistakes_are_named() {
     assert_eq!(o.progress.phase, Phase::Unreachable);
     assert_eq!(o.pending, 1);
 }
+
+/// A hospital CA, a server certificate for 127.0.0.1 and a ward PC's client certificate.
+fn pki(dir: &std::path::Path) {
+    let sh = format!(
+        r#"set -e
+cd {d}
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=Kakuu Hospital Test CA" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+printf "subjectAltName=IP:127.0.0.1\n" > san.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout ward.key -out ward.csr -subj "/CN=ward-3F-pc1" 2>/dev/null
+printf "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n" > client.ext
+openssl x509 -req -in ward.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out ward.pem -days 2 -extfile client.ext 2>/dev/null
+openssl x509 -req -in ward.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out ward-v1.pem -days 2 2>/dev/null
+"#,
+        d = dir.display()
+    );
+    let ok = std::process::Command::new("sh")
+        .args(["-c", &sh])
+        .status()
+        .expect("openssl");
+    assert!(ok.success(), "making test certificates");
+}
+
+#[test]
+fn tls_uses_the_hospital_ca_and_the_ward_client_certificate() {
+    let pki_dir = tempfile::tempdir().expect("tmp");
+    pki(pki_dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    // an HTTPS server that demands a client certificate signed by the hospital CA
+    let server = r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'{"resourceType":"CapabilityStatement"}'
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("server.pem", "server.key")
+ctx.load_verify_locations("ca.pem")
+ctx.verify_mode = ssl.CERT_REQUIRED
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+print("ready", flush=True)
+s.serve_forever()
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", server, &port.to_string()])
+        .current_dir(pki_dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("ready");
+    let (_dir, app) = app();
+    let endpoint = format!("https://127.0.0.1:{port}");
+    let p = |f: &str| pki_dir.path().join(f).display().to_string();
+    let reach = |tls: &str| {
+        configure(&app, &endpoint, "");
+        let text = std::fs::read_to_string(app.data_dir().join("config.toml")).expect("cfg");
+        std::fs::write(
+            app.data_dir().join("config.toml"),
+            format!("{text}[tls]\n{tls}"),
+        )
+        .expect("cfg");
+        app.sync_client().and_then(|c| c.reachable())
+    };
+    // the public web roots do not know the hospital's CA
+    let e = reach("").unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    // the CA, but no client certificate: the server hangs up
+    assert!(reach(&format!("ca_file = \"{}\"\n", p("ca.pem"))).is_err());
+    // both
+    reach(&format!(
+        "ca_file = \"{}\"\nclient_cert = \"{}\"\nclient_key = \"{}\"\n",
+        p("ca.pem"),
+        p("ward.pem"),
+        p("ward.key")
+    ))
+    .expect("mutual TLS with the hospital CA");
+    // an X.509 v1 certificate is refused with the file named (ureq itself would panic)
+    let e = reach(&format!(
+        "ca_file = \"{}\"\nclient_cert = \"{}\"\nclient_key = \"{}\"\n",
+        p("ca.pem"),
+        p("ward-v1.pem"),
+        p("ward.key")
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("ward-v1.pem"), "{e}");
+    // half a client certificate, or a file that is not PEM, is named
+    let e = reach(&format!("client_cert = \"{}\"\n", p("ward.pem"))).unwrap_err();
+    assert!(e.to_string().contains("client_key"), "{e}");
+    let e = reach(&format!("ca_file = \"{}\"\n", p("san.ext"))).unwrap_err();
+    assert!(e.to_string().contains("ca_file"), "{e}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
