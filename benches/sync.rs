@@ -17,10 +17,12 @@ use fhir_server::FhirServer;
 use serde_json::json;
 
 fn main() {
+    // `cargo test --all-targets` runs benches once without `--bench`: a small smoke run then
+    let benching = std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("HIKAE_BENCH_SYNC_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(if benching { 10_000 } else { 30 });
     let raw_sample = n.min(1_000);
     let server = FhirServer::start();
     let dir = tempfile::tempdir().expect("tempdir");
