@@ -46,7 +46,7 @@ fn main() {
     );
 
     // raw: prebuilt batches of the first `raw_sample` records
-    let out = hikae::sync::preview(&mut app, raw_sample).expect("preview");
+    let out = app.sync_preview(raw_sample).expect("preview");
     let batches: Vec<Vec<u8>> = out[..raw_sample]
         .chunks(25)
         .map(|c| {

@@ -379,7 +379,7 @@ fn run_sync(app: &mut Hikae, args: SyncArgs) -> anyhow::Result<()> {
             println!("{record} is back in line");
         }
         None if args.dry_run => {
-            let out = sync::preview(app, usize::MAX >> 1)?;
+            let out = app.sync_preview(usize::MAX >> 1)?;
             let mut nd = String::new();
             for o in &out {
                 println!("would send {}", o.summary);

@@ -14,7 +14,7 @@ use base64::Engine;
 use common::*;
 use fhir_server::{FaultProxy, FhirServer, Plan};
 use hikae::app::Hikae;
-use hikae::store::SyncState;
+use hikae::store::{Filing, SyncState};
 use hikae::sync::{self, Phase, RowState};
 use sha1::Digest;
 
@@ -77,11 +77,27 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
     assert!(app.store.outbox_entry(&draft.id).expect("entry").is_none());
 
     // acknowledged stays acknowledged, and nothing is ever deleted
-    app.store.outbox_sending(&fin.id).expect("sending");
+    let file = |f: Filing| vec![(fin.id.clone(), f)];
     app.store
-        .outbox_acknowledged(&fin.id, "DocumentReference/42")
+        .outbox_file(&file(Filing::Sending), &[])
+        .expect("sending");
+    app.store
+        .outbox_file(
+            &file(Filing::Acknowledged {
+                server_id: "DocumentReference/42".into(),
+            }),
+            &[],
+        )
         .expect("ack");
-    let e = app.store.outbox_rejected(&fin.id, "late 400").unwrap_err();
+    let e = app
+        .store
+        .outbox_file(
+            &file(Filing::Rejected {
+                error: "late 400".into(),
+            }),
+            &[],
+        )
+        .unwrap_err();
     assert!(e.to_string().contains("acknowledged"), "{e}");
     let db = app.store.raw_connection();
     assert!(db.execute("DELETE FROM outbox", []).is_err());
@@ -91,7 +107,7 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
 fn the_document_reference_carries_the_exact_pdf() {
     let (_dir, mut app) = app();
     let fin = finalized_demo(&mut app, "discharge-summary");
-    let preview = sync::preview(&mut app, usize::MAX >> 1).expect("preview");
+    let preview = app.sync_preview(usize::MAX >> 1).expect("preview");
     assert_eq!(preview.len(), 1);
     let entries = &preview[0].entries;
     let doc = &entries[0]["resource"];
@@ -462,7 +478,7 @@ fn every_emitted_resource_is_valid_fhir_and_the_validator_catches_a_bad_hash() {
     app.finalize(&v2.id, "医師 試験 一郎").expect("finalize v2");
     assert!(templates.len() >= 8, "most templates: {templates:?}");
     assert!(templates.contains("referral-letter") && templates.contains("discharge-summary"));
-    let out = sync::preview(&mut app, usize::MAX >> 1).expect("preview");
+    let out = app.sync_preview(usize::MAX >> 1).expect("preview");
     let mut nd = String::new();
     for o in &out {
         for e in &o.entries {

@@ -128,17 +128,11 @@ impl Hikae {
     /// Takes up to `n` due records for sending (marked `sending`). A record that cannot even
     /// be built (e.g. its template pack is gone) is rejected with the reason, not retried.
     pub fn sync_take(&mut self, n: usize) -> Result<Vec<Outgoing>> {
-        self.require(Permission::Sync)?;
-        let cfg = self.sync_config()?;
-        let site = Self::site(&cfg);
-        let due = self
-            .store
-            .outbox_due(Utc::now(), n, &cfg.temporary_id_prefixes)?;
         let mut out = Vec::new();
         let mut changes = Vec::new();
         let mut events = Vec::new();
-        for e in &due {
-            match self.outgoing(e, &site) {
+        for (e, built) in self.due_built(n)? {
+            match built {
                 Ok(o) => {
                     changes.push((e.record_id.clone(), Filing::Sending));
                     out.push(o);
@@ -157,13 +151,27 @@ impl Hikae {
     /// What a run would send now (at most `limit` records), built but not sent
     /// (`hikae sync --dry-run`).
     pub fn sync_preview(&mut self, limit: usize) -> Result<Vec<Outgoing>> {
+        self.due_built(limit)?
+            .into_iter()
+            .map(|(_, built)| built)
+            .collect()
+    }
+
+    /// Up to `limit` due outbox entries, each with what it sends (or why it cannot be built).
+    fn due_built(&self, limit: usize) -> Result<Vec<(OutboxEntry, Result<Outgoing>)>> {
         self.require(Permission::Sync)?;
         let cfg = self.sync_config()?;
         let site = Self::site(&cfg);
         let due = self
             .store
             .outbox_due(Utc::now(), limit, &cfg.temporary_id_prefixes)?;
-        due.iter().map(|e| self.outgoing(e, &site)).collect()
+        Ok(due
+            .into_iter()
+            .map(|e| {
+                let built = self.outgoing(&e, &site);
+                (e, built)
+            })
+            .collect())
     }
 
     fn sync_event(&self, record_id: &str, detail: &str, ok: bool) -> Result<Event> {

@@ -387,48 +387,4 @@ impl Store {
         }
         Ok(())
     }
-
-    fn file_one(&mut self, id: &str, f: Filing) -> Result<()> {
-        self.outbox_file(&[(id.to_string(), f)], &[])
-    }
-
-    pub fn outbox_sending(&mut self, record_id: &str) -> Result<()> {
-        self.file_one(record_id, Filing::Sending)
-    }
-
-    /// The server has the record (its id there, and when).
-    pub fn outbox_acknowledged(&mut self, record_id: &str, server_id: &str) -> Result<()> {
-        self.file_one(
-            record_id,
-            Filing::Acknowledged {
-                server_id: server_id.into(),
-            },
-        )
-    }
-
-    /// A temporary failure: try again at `retry_at`.
-    pub fn outbox_retry(
-        &mut self,
-        record_id: &str,
-        error: &str,
-        retry_at: DateTime<Utc>,
-    ) -> Result<()> {
-        self.file_one(
-            record_id,
-            Filing::Retry {
-                error: error.into(),
-                at: retry_at,
-            },
-        )
-    }
-
-    /// The server refused the record (4xx): it waits for a person to fix and resend it.
-    pub fn outbox_rejected(&mut self, record_id: &str, error: &str) -> Result<()> {
-        self.file_one(
-            record_id,
-            Filing::Rejected {
-                error: error.into(),
-            },
-        )
-    }
 }

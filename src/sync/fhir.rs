@@ -419,30 +419,25 @@ pub fn document_bundle(
         composition["custodian"] = json!({"reference": org});
     }
     composition["author"] = authors.into();
-    if map.document.as_deref() == Some("eDischargeSummary") {
-        let mut enc = json!({
-            "resourceType": "Encounter",
-            "status": "finished",
-            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"},
-            "subject": {"reference": patient},
-        });
-        if !period.is_empty() {
-            enc["period"] = Value::Object(period.clone());
-        }
-        entries.push(json!({"fullUrl": encounter, "resource": enc}));
-        composition["encounter"] = json!({"reference": encounter});
+    // the stay a discharge summary covers; for a referral, the visit 紹介目的 points at
+    let inpatient = map.document.as_deref() == Some("eDischargeSummary");
+    let (class, class_display) = if inpatient {
+        ("IMP", "inpatient encounter")
     } else {
-        // 紹介目的 points at the encounter the letter is about
-        let mut enc = json!({
-            "resourceType": "Encounter",
-            "status": "finished",
-            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB", "display": "ambulatory"},
-            "subject": {"reference": patient},
-        });
-        if !period.is_empty() {
-            enc["period"] = Value::Object(period.clone());
-        }
-        entries.push(json!({"fullUrl": encounter, "resource": enc}));
+        ("AMB", "ambulatory")
+    };
+    let mut enc = json!({
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": class, "display": class_display},
+        "subject": {"reference": patient},
+    });
+    if !period.is_empty() {
+        enc["period"] = Value::Object(period.clone());
+    }
+    entries.push(json!({"fullUrl": encounter, "resource": enc}));
+    if inpatient {
+        composition["encounter"] = json!({"reference": encounter});
     }
     let mut pdf_doc = docref.clone();
     pdf_doc["subject"] = json!({"reference": patient});

@@ -64,7 +64,7 @@ pub struct Progress {
     /// Attempts that failed for now and will be retried.
     pub retries: usize,
     pub requests: usize,
-    /// What the run is doing, in English (the UI shows its own words for `phase`).
+    /// What the run is doing (the UI words it).
     pub phase: Phase,
     pub last_error: Option<String>,
 }
@@ -90,8 +90,6 @@ pub struct Outcome {
     pub pending: usize,
     /// Waiting for a temporary patient ID to be mapped.
     pub held: usize,
-    /// For `--dry-run`: what would have been sent, one line per record.
-    pub would_send: Vec<String>,
 }
 
 /// Lends the app to the run for its short store steps.
@@ -577,7 +575,6 @@ pub fn run(
         progress: p,
         pending: counts.pending,
         held: counts.held,
-        would_send: Vec::new(),
     })
 }
 
@@ -630,11 +627,6 @@ fn file(
         p.last_error = Some(e.clone());
     }
     Ok(whole)
-}
-
-/// What `run` would send now, built but not sent (for `--dry-run`).
-pub fn preview(app: &mut Hikae, limit: usize) -> Result<Vec<Outgoing>> {
-    app.sync_preview(limit)
 }
 
 /// Sleeps in short steps so a shutdown is noticed; false if cancelled.

@@ -162,8 +162,6 @@ pub struct Tally {
 pub struct FaultProxy {
     pub addr: SocketAddr,
     pub tally: Arc<Tally>,
-    /// While set, every request is answered 503 (a server down for maintenance).
-    pub down: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 }
 
@@ -173,31 +171,24 @@ impl FaultProxy {
         let addr = listener.local_addr().expect("addr");
         let tally = Arc::new(Tally::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let down = Arc::new(AtomicBool::new(false));
         let rng = Arc::new(Mutex::new(Rng(plan.seed.max(1))));
         let plan = Arc::new(plan);
         {
-            let (tally, stop, down) = (tally.clone(), stop.clone(), down.clone());
+            let (tally, stop) = (tally.clone(), stop.clone());
             std::thread::spawn(move || {
                 for conn in listener.incoming() {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
-                    let (tally, plan, rng, down) =
-                        (tally.clone(), plan.clone(), rng.clone(), down.clone());
+                    let (tally, plan, rng) = (tally.clone(), plan.clone(), rng.clone());
                     std::thread::spawn(move || {
-                        let _ = serve(conn, upstream, &plan, &rng, &tally, &down);
+                        let _ = serve(conn, upstream, &plan, &rng, &tally);
                     });
                 }
             });
         }
-        FaultProxy {
-            addr,
-            tally,
-            down,
-            stop,
-        }
+        FaultProxy { addr, tally, stop }
     }
 
     pub fn base(&self) -> String {
@@ -283,17 +274,12 @@ fn serve(
     plan: &Plan,
     rng: &Mutex<Rng>,
     tally: &Tally,
-    down: &AtomicBool,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut conn = conn;
     while let Some(req) = read_request(&mut reader)? {
         tally.requests.fetch_add(1, Ordering::Relaxed);
-        let fault = if down.load(Ordering::Relaxed) {
-            Fault::Status(503)
-        } else {
-            choose(plan, rng)
-        };
+        let fault = choose(plan, rng);
         match fault {
             Fault::Drop => {
                 tally.dropped.fetch_add(1, Ordering::Relaxed);
