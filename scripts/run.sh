@@ -31,11 +31,13 @@ if [ ! -e "$data/keyring.json" ] && [ ! -e "$data/hikae.db" ]; then
   HIKAE_NEW_PIN=222222 "${admin[@]}" enrol D0001 >/dev/null
   HIKAE_NEW_PIN=333333 "${admin[@]}" enrol N0001 >/dev/null
   HIKAE_NEW_PIN=444444 "${admin[@]}" enrol C0001 >/dev/null
+  HIKAE_NEW_PIN=555555 "${admin[@]}" enrol L0001 >/dev/null
   HIKAE_STAFF=D0001 HIKAE_PIN=222222 $hikae --data-dir "$data" demo >/dev/null
 fi
 cat >&2 <<'TXT'
 Demo logins (fictional):  N0001 / 333333 nurse   D0001 / 222222 doctor
                           C0001 / 444444 clerk   A0001 / 246810 administrator
+                          L0001 / 555555 charge nurse (downtime, drills)
 Emergency (break-glass) code: 135790
 TXT
 exec ./target/release/hikae-desktop --data-dir "$data"

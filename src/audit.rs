@@ -34,11 +34,13 @@ pub enum Action {
     Sync,
     DrillStart,
     DrillEnd,
+    DrillPurge,
+    Downtime,
     Settings,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -60,6 +62,8 @@ impl Action {
         Action::Sync,
         Action::DrillStart,
         Action::DrillEnd,
+        Action::DrillPurge,
+        Action::Downtime,
         Action::Settings,
     ];
 
@@ -86,6 +90,8 @@ impl Action {
             Action::Sync => "sync",
             Action::DrillStart => "drill_start",
             Action::DrillEnd => "drill_end",
+            Action::DrillPurge => "drill_purge",
+            Action::Downtime => "downtime",
             Action::Settings => "settings",
         }
     }
@@ -100,6 +106,7 @@ impl Action {
             Action::Create => "C",
             Action::View | Action::Print | Action::Export | Action::Copy => "R",
             Action::Edit | Action::Finalize | Action::Correct | Action::ChecklistTick => "U",
+            Action::DrillPurge => "D",
             _ => "E",
         }
     }

@@ -14,7 +14,15 @@
 //! ca_file = "/etc/hikae/hospital-ca.pem" # the hospital's own CA, instead of the public roots
 //! client_cert = "/etc/hikae/ward.pem"    # client certificate chain + key (mutual TLS)
 //! client_key = "/etc/hikae/ward.key"
+//! [monitor]                               # services probed for the status line
+//! interval_secs = 30
+//! [[monitor.service]]
+//! id = "ai"
+//! kind = "ai"                             # ai | idp | ehr | other
+//! name = "生成AI文書作成サービス"
+//! url = "https://ai.example-hospital.jp/health"
 //! ```
+//! The `[sync]` endpoint is probed as the EHR (`/metadata`) unless an `ehr` service is listed.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +43,8 @@ pub struct Config {
     pub sync: SyncConfig,
     #[serde(default)]
     pub tls: TlsConfig,
+    #[serde(default)]
+    pub monitor: crate::monitor::MonitorConfig,
 }
 
 /// Sync back to the hospital's FHIR R4 server. Nothing is sent without an endpoint.

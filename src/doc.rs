@@ -37,6 +37,44 @@ pub enum Block {
         items: Vec<Inline>,
     },
     Rule,
+    /// A chart drawn into the PDF (not reachable from template HTML): one bar per row from
+    /// zero to its time, with the row's target as a vertical mark.
+    Timeline(Timeline),
+}
+
+/// Rows on a shared minutes axis (drill timings against their targets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// Unit shown on the axis, e.g. "分".
+    pub unit: String,
+    pub rows: Vec<TimelineRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    pub label: String,
+    /// When it happened (in `unit` from the start); None: it did not happen.
+    pub at: Option<f32>,
+    pub target: Option<f32>,
+}
+
+impl Timeline {
+    /// The axis: (step, end), a round step giving at most 8 intervals and covering every
+    /// time and target.
+    pub fn axis(&self) -> (f32, f32) {
+        let max = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.at, r.target])
+            .flatten()
+            .filter(|v| v.is_finite())
+            .fold(1.0f32, f32::max);
+        let step = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 240.0, 480.0]
+            .into_iter()
+            .find(|s| max / s <= 8.0)
+            .unwrap_or(960.0);
+        (step, (max / step).ceil().max(1.0) * step)
+    }
 }
 
 /// Styled text: a sequence of runs.

@@ -21,6 +21,11 @@ pub enum Error {
     Finalized(String),
     #[error("record {id}: {reason}")]
     BadState { id: String, reason: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The app is not in a state that allows this (a drill already running, …).
+    #[error("{0}")]
+    Conflict(String),
     #[error("template pack refused or broken:\n  {message}")]
     Pack { file: String, message: String },
     #[error("template error: {0}")]
@@ -64,6 +69,8 @@ impl Error {
             Error::Invalid(_) => "invalid_values",
             Error::Finalized(_) => "record_finalized",
             Error::BadState { .. } => "bad_state",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
             Error::Pack { .. } => "pack_invalid",
             Error::Template(_) => "template_error",
             Error::MissingGlyph { .. } => "missing_glyph",

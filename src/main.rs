@@ -1,5 +1,6 @@
 //! `hikae`: the headless command line for administrators and scripts.
 
+mod cli_continuity;
 mod cli_pack;
 
 use std::io::Write;
@@ -126,6 +127,17 @@ enum Command {
     Audit(AuditCmd),
     /// Send finalized records to the hospital's FHIR server ([sync] in config.toml)
     Sync(SyncArgs),
+    /// Declared downtime: declare, end, list (charge nurses, administrators)
+    #[command(subcommand)]
+    Downtime(cli_continuity::DowntimeCmd),
+    /// Continuity drills: scenarios, start, status, end, list, report, purge
+    #[command(subcommand)]
+    Drill(cli_continuity::DrillCmd),
+    /// The 8-hour print pack: blank forms with the patient header filled in, the downtime
+    /// procedures and the contact sheet, in one PDF
+    PrintPack(cli_continuity::PrintPackArgs),
+    /// Probe the services of config.toml ([monitor], [sync] endpoint) once and show their state
+    Status,
     /// Create fictional demo records and write their PDFs to a folder
     Demo {
         /// Output folder (default: DATA_DIR/demo-pdf)
@@ -238,6 +250,12 @@ struct NewArgs {
     from: Option<PathBuf>,
     /// FIELD=VALUE pairs
     values: Vec<String>,
+    /// Back-entry of a paper record: when it was written on paper (e.g. "2026/11/22 03:10")
+    #[arg(long, requires = "paper_author")]
+    paper_written_at: Option<String>,
+    /// Back-entry of a paper record: who wrote it
+    #[arg(long, requires = "paper_written_at")]
+    paper_author: Option<String>,
 }
 
 #[derive(Args)]
@@ -296,9 +314,11 @@ fn main() -> ExitCode {
             eprintln!("hikae: {e}");
             let code = match e.downcast_ref::<Error>() {
                 Some(Error::Invalid(_)) => 3,
-                Some(Error::RecordNotFound(_) | Error::TemplateNotFound(_)) => 4,
+                Some(
+                    Error::RecordNotFound(_) | Error::TemplateNotFound(_) | Error::NotFound(_),
+                ) => 4,
                 Some(Error::Database { .. } | Error::SchemaTooNew { .. }) => 5,
-                Some(Error::Finalized(_) | Error::BadState { .. }) => 6,
+                Some(Error::Finalized(_) | Error::BadState { .. } | Error::Conflict(_)) => 6,
                 Some(Error::Pack { .. }) => 7,
                 Some(Error::AuditBroken(_)) => 8,
                 Some(Error::Locked(_)) => 9,
@@ -511,6 +531,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{staff_id} can now unlock this PC with their PIN");
         }
         Command::Audit(cmd) => return run_audit(&mut app, cmd),
+        Command::Downtime(cmd) => return cli_continuity::downtime(&mut app, cmd),
+        Command::Drill(cmd) => return cli_continuity::drill(&mut app, cmd),
+        Command::PrintPack(args) => return cli_continuity::print_pack(&mut app, args),
+        Command::Status => return cli_continuity::status(&app),
         Command::Sync(args) => return run_sync(&mut app, args),
         Command::EmergencyCode { disable } => {
             if disable {
@@ -578,7 +602,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => Values::new(),
             };
             parse_pairs(&t.template().form, &a.values, &mut values)?;
-            let rec = app.new_record(
+            let paper = match (&a.paper_written_at, &a.paper_author) {
+                (Some(at), Some(by)) => Some(hikae::record::PaperOrigin {
+                    written_at: hikae::app::paper_time(at)?,
+                    author: by.clone(),
+                }),
+                _ => None,
+            };
+            let rec = app.new_record_with(
                 &a.template,
                 Patient {
                     id: a.patient_id,
@@ -586,6 +617,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 &a.author,
                 values,
+                paper,
             )?;
             println!("{}", rec.id);
             report_remaining(&app.validate(&rec.id)?);
@@ -916,7 +948,7 @@ fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(hikae::export::write_atomically(path, bytes)?)
 }
 

@@ -72,6 +72,29 @@ pub struct Record {
     pub finalized_at: Option<DateTime<Utc>>,
     /// Incremented by every save; lets a frontend tell which save the store holds.
     pub revision: i64,
+    /// The circumstances it was made in: a drill, a declared downtime, written on paper first.
+    #[serde(default)]
+    pub context: Context,
+}
+
+/// The circumstances of a record, fixed when it is created and printed on every page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    /// Made during this continuity drill: watermarked, never sent, purged after the drill.
+    pub drill_id: Option<String>,
+    /// Made while this downtime was declared.
+    pub downtime: Option<crate::downtime::DowntimeMark>,
+    /// Typed in later from a paper record written during a total outage.
+    pub paper: Option<PaperOrigin>,
+}
+
+/// The paper original of a back-entered record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaperOrigin {
+    /// When the paper record was written.
+    pub written_at: DateTime<Utc>,
+    /// Who wrote it.
+    pub author: String,
 }
 
 /// Time as shown to staff: Asia/Tokyo, `2026/11/21 14:30`.

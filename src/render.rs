@@ -8,10 +8,35 @@ use crate::doc::{self, Document};
 use crate::error::{Error, Result};
 use crate::pack::{Pack, Template};
 use crate::pdf::{self, PageFrame, Pdf};
-use crate::record::{jst, Record, Status};
+use crate::record::{jst, Context, Record, Status};
 
 /// The footer every Hikae record carries: it was made outside the EHR and must go back in.
 pub const DOWNTIME_FOOTER: &str = "ダウンタイム時作成 — 電子カルテへの取込が必要（Hikae 控え）";
+
+/// The watermark and mark on everything a drill produces.
+pub const DRILL_MARK: &str = "訓練 / DRILL";
+
+/// Lines printed on a record about how it came about: in a drill, during a declared
+/// downtime, typed in from paper.
+pub fn context_lines(c: &Context) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(d) = &c.drill_id {
+        out.push(format!(
+            "{DRILL_MARK}　訓練ID {d} — 訓練用の記録です（本番サーバーへは送信されません）"
+        ));
+    }
+    if let Some(d) = &c.downtime {
+        out.push(d.line());
+    }
+    if let Some(p) = &c.paper {
+        out.push(format!(
+            "紙記録からの後入力（原本記載 {} {}）",
+            jst(p.written_at),
+            p.author
+        ));
+    }
+    out
+}
 
 /// Variables a template sees: `v` raw values, `d` display strings, `labels`, `record`.
 pub fn context(template: &Template, record: &Record) -> Result<tera::Context> {
@@ -58,11 +83,9 @@ pub fn html_fragment(pack: &Pack, template: &Template, record: &Record) -> Resul
 /// Plain text, for pasting into the EHR once it is back.
 pub fn text(pack: &Pack, template: &Template, record: &Record) -> Result<String> {
     let body = run(pack, &template.text_name, &context(template, record)?)?;
-    Ok(format!(
-        "{}\n---\n{}\n",
-        body.trim_end(),
-        provenance_line(template, record)
-    ))
+    let mut tail = context_lines(&record.context);
+    tail.push(provenance_line(template, record));
+    Ok(format!("{}\n---\n{}\n", body.trim_end(), tail.join("\n")))
 }
 
 /// The printable document model of the record.
@@ -94,22 +117,41 @@ fn provenance_line(template: &Template, record: &Record) -> String {
 
 /// Header and footer for every printed page of the record.
 pub fn page_frame(template: &Template, record: &Record) -> PageFrame {
-    let mut footer = vec![
-        DOWNTIME_FOOTER.to_string(),
-        provenance_line(template, record),
-    ];
+    let mut footer = vec![DOWNTIME_FOOTER.to_string()];
+    footer.extend(context_lines(&record.context));
+    footer.push(provenance_line(template, record));
     if let Some(reason) = &record.correction_reason {
         footer.push(format!(
             "訂正版（{}版を訂正）理由: {reason}",
             record.version.saturating_sub(1)
         ));
     }
+    let draft = record.status == Status::Draft;
+    let drill = record.context.drill_id.is_some();
+    let mut marks = Vec::new();
+    if drill {
+        marks.push("訓練 DRILL");
+    }
+    if record.context.paper.is_some() {
+        marks.push("後入力");
+    }
+    if draft {
+        marks.push("下書き（未確定）");
+    }
     PageFrame {
         header_left: format!("患者ID {}　{}", record.patient.id, record.patient.name),
-        header_right: template.form.title.ja.clone(),
-        status_mark: (record.status == Status::Draft).then(|| "下書き（未確定）".to_string()),
+        header_right: if drill {
+            format!("【訓練】{}", template.form.title.ja)
+        } else {
+            template.form.title.ja.clone()
+        },
+        status_mark: (!marks.is_empty()).then(|| marks.join("・")),
         footer_lines: footer,
-        watermark: (record.status == Status::Draft).then(|| "下書き DRAFT".to_string()),
+        watermark: if drill {
+            Some(DRILL_MARK.to_string())
+        } else {
+            draft.then(|| "下書き DRAFT".to_string())
+        },
         large_type: template.form.print.large_type,
     }
 }

@@ -10,6 +10,8 @@ use chrono::Utc;
 
 mod batch;
 mod checklist;
+mod continuity;
+pub use continuity::{paper_time, PrintPackRequest, TemplateCopies, MAX_PACK_PATIENTS};
 mod security;
 mod sync;
 
@@ -25,7 +27,7 @@ use crate::form::{FieldError, Values};
 use crate::pack::install::{parse_version, InstalledVersion, PackDir, Rules};
 use crate::pack::{Pack, PackProblem, Template};
 use crate::pdf::Pdf;
-use crate::record::{Patient, Provenance, Record};
+use crate::record::{PaperOrigin, Patient, Provenance, Record};
 use crate::render;
 use crate::store::{NewRecord, PackEvent, Query, Store};
 
@@ -334,6 +336,20 @@ impl Hikae {
         author: &str,
         values: Values,
     ) -> Result<Record> {
+        self.new_record_with(template_id, patient, author, values, None)
+    }
+
+    /// A new record; `paper` when it is typed in from a paper record written earlier (its
+    /// original time and author are printed on it). A record made while a drill runs is a
+    /// drill record; one made while a downtime is declared carries that downtime.
+    pub fn new_record_with(
+        &mut self,
+        template_id: &str,
+        patient: Patient,
+        author: &str,
+        values: Values,
+        paper: Option<PaperOrigin>,
+    ) -> Result<Record> {
         if patient.id.trim().is_empty() || patient.name.trim().is_empty() {
             return Err(Error::Input(
                 "a record needs the patient's ID and name".into(),
@@ -359,16 +375,23 @@ impl Hikae {
         let mut e = Event::new(&self.actor, Action::Create);
         e.purpose = Some(t.scope.approved_uses.join("、")).filter(|s| !s.is_empty());
         e.data_category = Some(t.scope.data_categories.join("、")).filter(|s| !s.is_empty());
-        e.detail = Some(format!(
+        let context = self.context_now(paper)?;
+        let mut detail = format!(
             "{} ({} {})",
             t.form.id, bound.pack.manifest.id, bound.pack.manifest.version
-        ));
+        );
+        for line in render::context_lines(&context) {
+            detail.push_str("; ");
+            detail.push_str(&line);
+        }
+        e.detail = Some(detail);
         self.store.audit_with_next_write(e);
         self.store.create(NewRecord {
             patient,
             provenance,
             author: author.trim().to_string(),
             values,
+            context,
         })
     }
 
@@ -460,7 +483,9 @@ impl Hikae {
         // the entry names the new version, which the store fills in
         e.record_id = None;
         self.store.audit_with_next_write(e);
-        self.store.correct(id, reason.trim(), author.trim())
+        let downtime = self.store.active_downtime()?.map(|d| d.mark());
+        self.store
+            .correct(id, reason.trim(), author.trim(), downtime)
     }
 
     /// A record for a person to see: logged as a view.

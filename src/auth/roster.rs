@@ -15,6 +15,8 @@ use crate::pack::sign::{verify_roster, SigError};
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
     Nurse,
+    /// リーダー看護師: a nurse who also declares downtime and runs drills.
+    ChargeNurse,
     Doctor,
     Clerk,
     Admin,
@@ -24,6 +26,7 @@ impl StaffRole {
     pub fn as_str(self) -> &'static str {
         match self {
             StaffRole::Nurse => "nurse",
+            StaffRole::ChargeNurse => "charge_nurse",
             StaffRole::Doctor => "doctor",
             StaffRole::Clerk => "clerk",
             StaffRole::Admin => "admin",
@@ -32,6 +35,7 @@ impl StaffRole {
     pub fn parse(s: &str) -> Option<StaffRole> {
         [
             StaffRole::Nurse,
+            StaffRole::ChargeNurse,
             StaffRole::Doctor,
             StaffRole::Clerk,
             StaffRole::Admin,
@@ -42,6 +46,7 @@ impl StaffRole {
     pub fn label_ja(self) -> &'static str {
         match self {
             StaffRole::Nurse => "看護師",
+            StaffRole::ChargeNurse => "リーダー看護師",
             StaffRole::Doctor => "医師",
             StaffRole::Clerk => "医療クラーク・事務",
             StaffRole::Admin => "管理者",

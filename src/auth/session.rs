@@ -86,6 +86,8 @@ pub enum Permission<'a> {
     Sync,
     /// Read the audit log in the app.
     ReviewAudit,
+    /// Declare or end a downtime; start, end or purge a drill.
+    Continuity,
 }
 
 /// Templates whose finalization is a doctor's responsibility (the content is a medical
@@ -95,9 +97,12 @@ pub const DOCTOR_ONLY: &[&str] = &["discharge-summary", "referral-letter"];
 pub fn allowed(role: StaffRole, p: &Permission) -> bool {
     use StaffRole::*;
     match p {
-        Permission::Read | Permission::WriteDraft => matches!(role, Nurse | Doctor | Clerk),
+        Permission::Read | Permission::WriteDraft => {
+            matches!(role, Nurse | ChargeNurse | Doctor | Clerk)
+        }
         Permission::Finalize { template_id } if DOCTOR_ONLY.contains(template_id) => role == Doctor,
-        Permission::Finalize { .. } => matches!(role, Nurse | Doctor),
+        Permission::Finalize { .. } => matches!(role, Nurse | ChargeNurse | Doctor),
+        Permission::Continuity => matches!(role, ChargeNurse | Admin),
         Permission::Administer | Permission::ReviewAudit => role == Admin,
         Permission::Sync => true,
     }
@@ -118,6 +123,10 @@ pub fn refusal(role: StaffRole, p: &Permission) -> String {
         Permission::Administer => "only an administrator can do this".into(),
         Permission::ReviewAudit => "only an administrator can review the audit log".into(),
         Permission::Sync => "sync is not allowed".into(),
+        Permission::Continuity => format!(
+            "only a charge nurse or an administrator declares downtime and runs drills (logged in as {})",
+            role.label_ja()
+        ),
     }
 }
 

@@ -223,6 +223,7 @@ pub fn sample_values(form: &FormDef) -> Values {
 fn sample_record(pack: &Pack, form: &FormDef, hash: &str, values: Values) -> Record {
     let now = chrono::Utc::now();
     Record {
+        context: Default::default(),
         id: "00000000-0000-4000-8000-000000000000".into(),
         series_id: "00000000-0000-4000-8000-000000000000".into(),
         version: 1,

@@ -107,6 +107,8 @@ pub struct Pack {
     pub templates: Vec<Template>,
     pub procedures: Vec<Procedure>,
     pub contacts: ContactSheet,
+    /// Drill scenarios (`procedures/drills.toml`).
+    pub scenarios: Vec<crate::drill::Scenario>,
     pub(crate) tera: tera::Tera,
 }
 
@@ -331,12 +333,38 @@ impl Pack {
                 Err(e) => problems.push(toml_problem(&path, src, &e)),
             }
         }
+        let scenarios = match text.get("procedures/drills.toml") {
+            None => Vec::new(),
+            Some(src) => match toml::from_str::<crate::drill::Scenarios>(src) {
+                Ok(s) => {
+                    for (i, sc) in s.scenarios.iter().enumerate() {
+                        if s.scenarios[..i].iter().any(|o| o.id == sc.id) {
+                            problems.push(problem(
+                                "procedures/drills.toml",
+                                format!("scenario '{}' appears twice", sc.id),
+                            ));
+                        }
+                        problems.extend(
+                            sc.problems(&procedures)
+                                .into_iter()
+                                .map(|m| problem("procedures/drills.toml", m)),
+                        );
+                    }
+                    s.scenarios
+                }
+                Err(e) => {
+                    problems.push(toml_problem("procedures/drills.toml", src, &e));
+                    Vec::new()
+                }
+            },
+        };
         if problems.is_empty() {
             Ok(Pack {
                 manifest,
                 templates,
                 procedures,
                 contacts,
+                scenarios,
                 tera,
             })
         } else {

@@ -195,3 +195,12 @@ impl Store {
         Ok(out)
     }
 }
+
+/// Entries from `seq` on, oldest first.
+pub(super) fn entries_from(conn: &rusqlite::Connection, seq: i64) -> rusqlite::Result<Vec<Entry>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLS} FROM audit_log WHERE seq >= ?1 ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map([seq], row)?.collect();
+    rows
+}

@@ -13,13 +13,15 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Tra
 use crate::auth::DataKey;
 use crate::error::{Error, Result};
 use crate::form::{FormDef, Values};
-use crate::record::{new_id, Patient, Provenance, Record, Status};
+use crate::record::{new_id, Context, Patient, Provenance, Record, Status};
 
 mod audit;
 mod checklist;
+mod continuity;
 mod outbox;
 pub use audit::AuditQuery;
 pub use checklist::{ChecklistRun, Tick};
+pub use continuity::{DrillEnd, DrillRow};
 pub use outbox::{Filing, OutboxCounts, OutboxEntry, PatientMapping, SyncState};
 
 /// Schema history. Append only: a released migration is never edited.
@@ -31,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(audit::V5_AUDIT),
     Migration::Sql(outbox::V6_OUTBOX),
     Migration::Sql(outbox::V7_PATIENT_MAP),
+    Migration::Sql(continuity::V8_CONTINUITY),
 ];
 
 enum Migration {
@@ -126,6 +129,7 @@ pub struct NewRecord {
     pub provenance: Provenance,
     pub author: String,
     pub values: Values,
+    pub context: Context,
 }
 
 /// An installation or rollback of a template pack.
@@ -194,7 +198,7 @@ fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
 
 const COLUMNS: &str = "id, series_id, version, supersedes, correction_reason, patient_id, patient_name, pack_id, \
     pack_version, template_id, template_version, template_hash, status, author, final_reviewer, values_json, \
-    created_at, updated_at, finalized_at, revision";
+    created_at, updated_at, finalized_at, revision, drill_id, context_json";
 
 fn row_to_record(r: &Row) -> rusqlite::Result<Record> {
     let status: String = r.get(12)?;
@@ -231,6 +235,14 @@ fn row_to_record(r: &Row) -> rusqlite::Result<Record> {
             .map(|s| parse_ts(&s))
             .transpose()?,
         revision: r.get(19)?,
+        context: {
+            let mut c: Context = match r.get::<_, Option<String>>(21)? {
+                Some(j) => serde_json::from_str(&j).map_err(|e| conv(21, Box::new(e)))?,
+                None => Context::default(),
+            };
+            c.drill_id = r.get(20)?;
+            c
+        },
     })
 }
 
@@ -432,6 +444,7 @@ impl Store {
             updated_at: now,
             finalized_at: None,
             revision: 1,
+            context: new.context,
         };
         self.insert(&rec)?;
         Ok(rec)
@@ -439,6 +452,10 @@ impl Store {
 
     fn insert(&mut self, rec: &Record) -> Result<()> {
         let json = serde_json::to_string(&rec.values).map_err(|e| Error::Input(e.to_string()))?;
+        let context = (rec.context != Context::default())
+            .then(|| serde_json::to_string(&rec.context))
+            .transpose()
+            .map_err(|e| Error::Input(e.to_string()))?;
         let mut pending = self.pending_audit.take();
         if let Some(e) = pending.as_mut() {
             e.record_id.get_or_insert_with(|| rec.id.clone());
@@ -450,12 +467,13 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))?;
         let res = (|| {
             tx.execute(
-                &format!("INSERT INTO records ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"),
+                &format!("INSERT INTO records ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)"),
                 params![
                     rec.id, rec.series_id, rec.version, rec.supersedes, rec.correction_reason, rec.patient.id, rec.patient.name,
                     rec.provenance.pack_id, rec.provenance.pack_version, rec.provenance.template_id, rec.provenance.template_version,
                     rec.provenance.template_hash, rec.status.as_str(), rec.author, rec.final_reviewer, json,
-                    ts(rec.created_at), ts(rec.updated_at), rec.finalized_at.map(ts), rec.revision
+                    ts(rec.created_at), ts(rec.updated_at), rec.finalized_at.map(ts), rec.revision,
+                    rec.context.drill_id, context
                 ],
             )?;
             let rowid = tx.last_insert_rowid();
@@ -579,7 +597,15 @@ impl Store {
     }
 
     /// Starts a correction of a finalized record: a new draft version linked to it.
-    pub fn correct(&mut self, id: &str, reason: &str, author: &str) -> Result<Record> {
+    /// The correction keeps the original's drill and paper origin; `downtime` is the one in
+    /// force now.
+    pub fn correct(
+        &mut self,
+        id: &str,
+        reason: &str,
+        author: &str,
+        downtime: Option<crate::downtime::DowntimeMark>,
+    ) -> Result<Record> {
         let old = self.get(id)?;
         if old.status != Status::Finalized {
             return Err(Error::BadState {
@@ -616,6 +642,10 @@ impl Store {
             updated_at: now,
             finalized_at: None,
             revision: 1,
+            context: Context {
+                downtime,
+                ..old.context.clone()
+            },
             ..old
         };
         self.insert(&rec)?;

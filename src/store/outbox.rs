@@ -180,11 +180,13 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<OutboxEntry> {
     })
 }
 
-/// Queues `record_id` inside the finalizing transaction.
+/// Queues `record_id` inside the finalizing transaction (unless it is a drill record: those
+/// are never sent).
 pub(super) fn enqueue(tx: &rusqlite::Transaction, record_id: &str) -> rusqlite::Result<()> {
     let now = ts(Utc::now());
     tx.execute(
-        "INSERT INTO outbox (record_id, state, next_attempt_at, queued_at) VALUES (?1, 'pending', ?2, ?2)",
+        "INSERT INTO outbox (record_id, state, next_attempt_at, queued_at) \
+         SELECT ?1, 'pending', ?2, ?2 WHERE (SELECT drill_id FROM records WHERE id = ?1) IS NULL",
         params![record_id, now],
     )
     .map(|_| ())

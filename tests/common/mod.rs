@@ -153,6 +153,13 @@ name = "事務 試験 次郎"
 kana = "ジム シケン ジロウ"
 role = "clerk"
 ward = "3東"
+
+[[staff]]
+id = "L0001"
+name = "リーダー 試験 三奈"
+kana = "リーダー シケン ミナ"
+role = "charge_nurse"
+ward = "3東"
 "#
     )
 }
@@ -194,6 +201,7 @@ pub fn secured() -> (tempfile::TempDir, (String, String)) {
         ("D0001", "222222"),
         ("N0001", "333333"),
         ("C0001", "444444"),
+        ("L0001", "555555"),
     ] {
         admin.enrol(id, pin).expect("enrol");
     }
