@@ -3,6 +3,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod audit;
+mod continuity;
 mod error;
 mod info;
 mod printing;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub encrypted: bool,
     app: Mutex<Option<hikae::app::Hikae>>,
     pub sync: sync::SyncRuns,
+    pub monitor: continuity::MonitorState,
 }
 
 /// The open Hikae, for as long as a command holds the lock.
@@ -114,6 +116,7 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
+            monitor: continuity::MonitorState::new(&dir),
             data_dir: dir,
             encrypted,
             app: Mutex::new(app),
@@ -121,6 +124,7 @@ fn main() {
         })
         .setup(|app| {
             sync::start_background(app.handle().clone());
+            continuity::start_monitor(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -171,6 +175,21 @@ fn main() {
             sync::print_sync_report,
             sync::map_patient,
             sync::resend_record,
+            continuity::status,
+            continuity::declare_downtime,
+            continuity::end_downtime,
+            continuity::list_downtimes,
+            continuity::drill_scenarios,
+            continuity::start_drill,
+            continuity::end_drill,
+            continuity::drill_report,
+            continuity::list_drills,
+            continuity::export_drill_report,
+            continuity::print_drill_report,
+            continuity::purge_drill,
+            continuity::current_patients,
+            continuity::export_print_pack,
+            continuity::print_print_pack,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

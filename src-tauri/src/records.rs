@@ -19,6 +19,8 @@ pub struct RecordView {
     pub updated_jst: String,
     pub problems: Vec<FieldError>,
     pub superseded_by: Option<String>,
+    /// What the record says about how it came about (drill, downtime, back-entry).
+    pub notes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -34,6 +36,7 @@ fn view(app: &hikae::app::Hikae, record: Record) -> CmdResult<RecordView> {
     let problems = form.validate(&record.values);
     let superseded_by = app.store.superseded_by(&record.id)?;
     Ok(RecordView {
+        notes: hikae::render::context_lines(&record.context),
         created_jst: jst(record.created_at),
         updated_jst: jst(record.updated_at),
         record,
@@ -50,9 +53,18 @@ pub fn new_record(
     patient_id: String,
     patient_name: String,
     author: String,
+    paper: Option<crate::continuity::PaperArg>,
 ) -> CmdResult<RecordView> {
+    let paper = paper
+        .map(|p| -> hikae::Result<_> {
+            Ok(hikae::record::PaperOrigin {
+                written_at: hikae::app::paper_time(&p.written_at)?,
+                author: p.author,
+            })
+        })
+        .transpose()?;
     let mut app = state.lock()?;
-    let rec = app.new_record(
+    let rec = app.new_record_with(
         &template_id,
         Patient {
             id: patient_id,
@@ -60,6 +72,7 @@ pub fn new_record(
         },
         &author,
         Values::new(),
+        paper,
     )?;
     view(&app, rec)
 }
@@ -132,6 +145,9 @@ pub struct Row {
     pub patient_name: String,
     pub version: u32,
     pub updated_jst: String,
+    pub drill: bool,
+    pub downtime: bool,
+    pub paper: bool,
 }
 
 #[tauri::command]
@@ -168,6 +184,9 @@ pub fn search_records(
             patient_name: r.patient.name.clone(),
             version: r.version,
             updated_jst: jst(r.updated_at),
+            drill: r.context.drill_id.is_some(),
+            downtime: r.context.downtime.is_some(),
+            paper: r.context.paper.is_some(),
             id: r.id,
         })
         .collect())
