@@ -244,6 +244,7 @@ fn an_existing_database_is_migrated_with_its_records() {
                 },
                 author: "看護師".into(),
                 values: values(json!({"situation": "旧版で作成した申し送り"})),
+                context: Default::default(),
             })
             .expect_err("v1 has no search table yet, so the current insert fails");
         drop(rec);

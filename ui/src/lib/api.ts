@@ -1,13 +1,18 @@
 // Typed calls to the Tauri commands. Errors arrive as CmdError {code, message, fields}.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView, SessionView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation } from "./types";
+import type {
+  Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView,
+  SessionView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
+  Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry,
+} from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   templates: () => invoke<TemplateInfo[]>("list_templates"),
   procedures: () => invoke<{ procedures: Procedure[]; contacts: Contact[] }>("list_procedures"),
-  newRecord: (templateId: string, patientId: string, patientName: string, author: string) =>
-    invoke<RecordView>("new_record", { templateId, patientId, patientName, author }),
+  /** `paper`: a back-entry of a record first written on paper (null: written here, now). */
+  newRecord: (templateId: string, patientId: string, patientName: string, author: string, paper: PaperEntry | null = null) =>
+    invoke<RecordView>("new_record", { templateId, patientId, patientName, author, paper }),
   getRecord: (id: string) => invoke<RecordView>("get_record", { id }),
   saveValues: (id: string, values: Values) => invoke<Saved>("save_values", { id, values }),
   finalize: (id: string, reviewer: string) => invoke<RecordView>("finalize_record", { id, reviewer }),
@@ -28,6 +33,8 @@ export const api = {
   auditLog: (actor: string, record: string, action: string, breakGlassOnly: boolean) =>
     invoke<AuditView>("audit_log", { actor, record, action, breakGlassOnly }),
   recentPatients: () => invoke<Patient[]>("recent_patients"),
+  /** Patients of the ward's recent records (up to 200): the print pack's default list. */
+  currentPatients: () => invoke<Patient[]>("current_patients"),
   printers: () => invoke<Printer[]>("list_printers"),
   exportBatchPdf: (ids: string[], path: string, onProgress: (p: Progress) => void) =>
     invoke<Exported>("export_batch_pdf", { ids, path, onProgress: channel(onProgress) }),
@@ -53,6 +60,28 @@ export const api = {
   mapPatient: (temporaryId: string, realId: string, realName: string) =>
     invoke<number>("map_patient", { temporaryId, realId, realName: realName.trim() || null }),
   resendRecord: (id: string) => invoke<void>("resend_record", { id }),
+
+  // business continuity: the shell also emits the event "status" (a StatusView) whenever a probe
+  // changes a state, a downtime is declared or ended, or a drill starts or ends
+  status: () => invoke<StatusView>("status"),
+  declareDowntime: (services: ServiceKind[], scope: DowntimeScope, reason: string) =>
+    invoke<Downtime>("declare_downtime", { services, scope, reason }),
+  endDowntime: (note: string) => invoke<Downtime>("end_downtime", { note }),
+  downtimes: () => invoke<Downtime[]>("list_downtimes"),
+  drillScenarios: () => invoke<Scenario[]>("drill_scenarios"),
+  startDrill: (scenarioId: string) => invoke<DrillReport>("start_drill", { scenarioId }),
+  endDrill: (participants: string[], notes: string, findings: string, actions: string) =>
+    invoke<DrillReport>("end_drill", { participants, notes, findings, actions }),
+  drillReport: (id: string) => invoke<DrillReport>("drill_report", { id }),
+  drills: () => invoke<DrillSummary[]>("list_drills"),
+  exportDrillReport: (id: string, path: string) => invoke<Exported>("export_drill_report", { id, path }),
+  printDrillReport: (id: string, printer: string, copies: number) => invoke<Printed>("print_drill_report", { id, printer, copies }),
+  /** Removes the records made in an ended drill; answers how many. */
+  purgeDrill: (id: string) => invoke<number>("purge_drill", { id }),
+  exportPrintPack: (request: PrintPackRequest, path: string, onProgress: (p: Progress) => void) =>
+    invoke<Exported>("export_print_pack", { request, path, onProgress: channel(onProgress) }),
+  printPrintPack: (request: PrintPackRequest, printer: string, copies: number, onProgress: (p: Progress) => void) =>
+    invoke<Printed>("print_print_pack", { request, printer, copies, onProgress: channel(onProgress) }),
 };
 
 function channel(onMessage: (p: Progress) => void): Channel<Progress> {

@@ -1,5 +1,5 @@
 // UI texts, Japanese first. The core returns codes; their wording lives here.
-import type { FieldError, L10n } from "./types";
+import type { FieldError, L10n, MilestoneKey, ServiceKind, ServiceState } from "./types";
 
 export type Lang = "ja" | "en";
 
@@ -134,11 +134,160 @@ const T = {
   printBlank: ["白紙の用紙を印刷", "Print a blank sheet"],
   contact: ["連絡先", "Contact"],
   basis: ["根拠", "Basis"],
+  // service status line
+  svcAi: ["生成AIサービス", "Generative AI"],
+  svcIdp: ["認証基盤", "Central login (IdP)"],
+  svcEhr: ["電子カルテ(FHIR)", "EHR (FHIR)"],
+  svcOther: ["その他のサービス", "Other service"],
+  stateUp: ["稼働中", "up"],
+  stateDegraded: ["不安定", "degraded"],
+  stateDown: ["停止", "down"],
+  stateUnknown: ["確認中", "checking"],
+  since: ["〜", " since"],
+  lastChecked: ["最終確認", "Last checked"],
+  lastError: ["最後のエラー", "Last error"],
+  // declared downtime
+  downtimeBand: ["ダウンタイム運用中", "DOWNTIME in force"],
+  downtimeSince: ["{time}〜（{services}停止）", "since {time} ({services} down)"],
+  downtimeEnded: ["ダウンタイムを終了しました。復旧手順に沿って、紙記録の後入力と送信を行ってください。", "The downtime has ended. Follow the recovery procedure: back-enter paper records and send them."],
+  scopeWard: ["病棟", "Ward"],
+  scopeHospital: ["病院全体", "Whole hospital"],
+  scope: ["範囲", "Scope"],
+  declaredBy: ["宣言", "Declared by"],
+  openProcedure: ["手順を開く", "Open the procedure"],
+  endDowntime: ["終了", "End"],
+  declareDowntime: ["ダウンタイムを宣言", "Declare downtime"],
+  declareTitle: ["ダウンタイムを宣言します", "Declare a downtime"],
+  declareNote: ["宣言すると全端末の画面上部に表示され、この間の記録には「ダウンタイム時作成」と印字されます。", "Once declared it shows at the top of the screen, and records made meanwhile are printed as made during downtime."],
+  declareServices: ["停止しているサービス", "Services that are down"],
+  declareReason: ["理由・状況", "Reason / situation"],
+  declareReasonHint: ["例：電子カルテが14:05から応答しない。情報システム担当に連絡済み。", "e.g. the EHR has not answered since 14:05; IT has been called."],
+  declareConfirm: ["宣言する", "Declare"],
+  endTitle: ["ダウンタイムを終了します", "End the downtime"],
+  endNote: ["メモ（任意）", "Note (optional)"],
+  endNoteHint: ["例：15:40 電子カルテ復旧を確認。紙記録の後入力を開始。", "e.g. EHR back at 15:40; back-entry of paper records started."],
+  endConfirm: ["終了する", "End downtime"],
+  endAfter: ["終了したら、復旧手順に沿って紙記録の後入力と送信を行ってください。", "After ending, follow the recovery procedure: back-enter paper records and send."],
+  practiceDowntime: ["訓練（模擬ダウンタイム）", "Drill (practice downtime)"],
+  // what the monitor suggests
+  suggestDown: ["{services} が応答しません（{since}〜）。ダウンタイムを宣言しますか？", "{services} is not answering (since {since}). Declare a downtime?"],
+  suggestDownOthers: ["{services} が応答しません（{since}〜）。リーダー看護師に知らせてください。", "{services} is not answering (since {since}). Tell the charge nurse."],
+  suggestRecover: ["{services}が復旧しました。復旧手順と送信を行ってください", "{services} is back. Work through the recovery procedure and send the records."],
+  openRecovery: ["復旧手順を開く", "Open the recovery procedure"],
+  goSync: ["送信状況へ", "Go to sync"],
+  notNow: ["今は閉じる", "Not now"],
+  // drills
+  drillNav: ["訓練", "Drill"],
+  drillBand: ["訓練中 / DRILL", "DRILL / 訓練中"],
+  drillId: ["訓練ID", "Drill ID"],
+  drillBannerDetail: ["訓練ID {id}、開始 {time}（経過 {min}分）", "Drill ID {id}, started {time} ({min} min elapsed)"],
+  drillOpen: ["訓練画面へ", "Open the drill"],
+  drillTitle: ["ダウンタイム訓練", "Downtime drills"],
+  drillIntro: ["シナリオを選んで訓練を開始します。訓練中に作成した記録はすべて「訓練 DRILL」と表示・印字され、本番の送信先には送られません。終了後に報告書を印刷し、訓練記録を削除できます。", "Choose a scenario to start a drill. Every record made during it is shown and printed as DRILL and never sent to the production server. Afterwards, print the report and remove the drill records."],
+  drillScenarios: ["シナリオ", "Scenarios"],
+  drillServices: ["想定する停止", "Simulated outage"],
+  drillHours: ["想定時間", "Duration"],
+  drillHoursUnit: ["時間", "h"],
+  drillTargets: ["目標", "Targets"],
+  drillProcedures: ["手順", "Procedures"],
+  drillStart: ["この訓練を開始", "Start this drill"],
+  drillOnlyLeaders: ["訓練の開始・終了はリーダー看護師または管理者が行います。", "A charge nurse or an administrator starts and ends drills."],
+  drillHistory: ["これまでの訓練", "Past drills"],
+  drillNoHistory: ["まだ訓練の記録はありません。", "No drills yet."],
+  drillFirstRecord: ["初回記録", "First record"],
+  drillFirstFinalized: ["初回確定", "First finalized"],
+  drillFirstPrinted: ["初回印刷", "First printed"],
+  drillMissed: ["未実施手順", "Missed steps"],
+  drillState: ["状態", "State"],
+  drillRunning: ["実施中", "Running"],
+  drillEnded: ["終了", "Ended"],
+  drillPurged: ["記録削除済み", "Records removed"],
+  minutes: ["分", " min"],
+  withinMin: ["{min}分以内", "within {min} min"],
+  drillLive: ["訓練の進行状況", "Drill progress"],
+  drillLiveNote: ["10秒ごとに更新します。", "Updates every 10 seconds."],
+  drillNoDowntime: ["まだダウンタイムが宣言されていません。訓練でも、最初にダウンタイムを宣言してください。", "No downtime has been declared yet. In a drill too, start by declaring one."],
+  drillDeclare: ["模擬ダウンタイムを宣言", "Declare the practice downtime"],
+  milestone: ["到達点", "Milestone"],
+  reachedAt: ["時刻", "Time"],
+  afterMin: ["経過", "Minutes"],
+  target: ["目標", "Target"],
+  result: ["結果", "Result"],
+  msMet: ["達成", "Met"],
+  msLate: ["未達", "Missed target"],
+  msDone: ["実施", "Done"],
+  msWaiting: ["未到達", "Not yet"],
+  msOverdue: ["目標超過", "Overdue"],
+  msNotDone: ["未実施", "Not done"],
+  steps: ["手順の実施", "Procedure steps"],
+  stepBy: ["実施者", "By"],
+  noSteps: ["まだ手順のチェックはありません。", "No steps ticked yet."],
+  drillEndTitle: ["訓練を終了する", "End the drill"],
+  drillSeen: ["記録上の参加者", "Seen taking part"],
+  drillParticipants: ["参加者（1行に1人）", "Participants (one per line)"],
+  drillNotes: ["経過メモ", "Notes"],
+  drillFindings: ["気づいた点・課題", "Findings"],
+  drillActions: ["改善策・次回までの対応", "Improvement actions"],
+  drillEnd: ["訓練を終了して報告書を作成", "End the drill and make the report"],
+  drillReport: ["訓練報告書", "Drill report"],
+  drillPeriod: ["実施", "Held"],
+  drillTimeline: ["時間経過（分）", "Timeline (minutes)"],
+  drillTargetMark: ["縦線＝目標", "line = target"],
+  drillMissedSteps: ["実施されなかった手順", "Steps not done"],
+  drillNoMissed: ["すべての手順が実施されました。", "Every step was done."],
+  drillRecords: ["訓練中の記録", "Records in the drill"],
+  drillCreated: ["作成", "created"],
+  drillFinalizedN: ["確定", "finalized"],
+  drillPrintedN: ["印刷", "printed"],
+  drillPrint: ["印刷 / PDF", "Print / PDF"],
+  drillPurge: ["訓練記録を削除", "Remove the drill records"],
+  drillPurgeTitle: ["訓練記録を削除します", "Remove the drill records"],
+  drillPurgeNote: ["この訓練で作成した記録（訓練 DRILL）をすべて削除します。報告書と監査ログは残ります。元に戻せません。", "Removes every record made in this drill (DRILL). The report and the audit log stay. This cannot be undone."],
+  drillPurgeYes: ["削除する", "Remove"],
+  drillPurgedN: ["件の訓練記録を削除しました", "drill records removed"],
+  drillPurgedAt: ["訓練記録は削除済みです", "Drill records were removed"],
+  drillBackToList: ["訓練の一覧へ", "Back to drills"],
+  drillReportWhat: ["訓練報告書", "Drill report"],
+  drillBadge: ["訓練 DRILL", "DRILL 訓練"],
+  drillNewNote: ["訓練中です。この記録は訓練記録（訓練 DRILL）になり、本番の送信先には送られません。", "A drill is running: this record is a drill record (DRILL) and is never sent to the production server."],
+  msFirstLogin: ["最初のログイン", "First login"],
+  msFirstRecord: ["最初の記録作成", "First record"],
+  msFirstFinalized: ["最初の記録確定", "First record finalized"],
+  msFirstPrinted: ["最初の印刷", "First printout"],
+  msProceduresDone: ["手順の完了", "Procedures done"],
+  // record context
+  downtimeBadge: ["ダウンタイム", "Downtime"],
+  paperBadge: ["紙から後入力", "From paper"],
+  paperEntry: ["紙で記録した内容の後入力", "Back-entry of a paper record"],
+  paperEntryNote: ["ダウンタイム中に紙に書いた記録を入力するときに選びます。元の記載日時と記載者が記録に残ります。", "Choose this when typing in a record first written on paper during the downtime. Its original time and author are kept."],
+  paperWrittenAt: ["紙に記載した日時", "Written on paper at"],
+  paperAuthor: ["紙に記載した人", "Written on paper by"],
+  // 8-hour print pack
+  packNav: ["紙運用セット", "Paper pack"],
+  packTitle: ["紙運用セット（8時間分）の印刷", "Print the paper pack (8 hours)"],
+  packIntro: ["電子カルテが止まる前に、または止まったときに、患者ごとの白紙様式・手順書・連絡先一覧をまとめて印刷します。", "Before or during an outage, print blank forms for each patient, the procedure checklists and the contact sheet in one go."],
+  packPatients: ["患者", "Patients"],
+  packRecent: ["この端末の最近の患者", "Recent patients on this PC"],
+  packNoRecent: ["この端末にはまだ患者の記録がありません。下に入力してください。", "No patients on this PC yet: type them below."],
+  packTyped: ["追加する患者（1行に1人「ID 氏名」）", "More patients (one per line: “ID Name”)"],
+  packTypedHint: ["例：P-000123 架空 太郎", "e.g. P-000123 Taro Kaku"],
+  packLineError: ["{line}行目「{text}」：IDと氏名をスペースで区切って入力してください", "Line {line} “{text}”: type the ID, a space, then the name"],
+  packTooMany: ["一度に印刷できるのは200名までです", "At most 200 patients at a time"],
+  packTemplates: ["患者ごとの白紙様式", "Blank forms per patient"],
+  packProcedures: ["ダウンタイム手順書（全手順のチェックリスト）", "Downtime procedures (every checklist)"],
+  packContacts: ["連絡先一覧", "Contact sheet"],
+  packSummary: ["{patients} 名 × {per} 枚 ＝ 様式 {forms} 枚", "{patients} patients × {per} sheets = {forms} forms"],
+  packPlusProcedures: ["＋ 手順書 {n} 種", "+ {n} procedure checklists"],
+  packPlusContacts: ["＋ 連絡先一覧", "+ contact sheet"],
+  packGo: ["印刷 / PDF", "Print / PDF"],
+  packWhat: ["紙運用セット（{n} 名）", "Paper pack ({n} patients)"],
+  selectNone: ["すべて外す", "Select none"],
+  selectEvery: ["すべて選ぶ", "Select all"],
 } satisfies Record<string, [string, string]>;
 
 export const ROLE: Record<string, [string, string]> = {
   nurse: ["看護師", "Nurse"],
-  charge_nurse: ["リーダー・管理者看護師", "Charge nurse"],
+  charge_nurse: ["リーダー看護師", "Charge nurse"],
   doctor: ["医師", "Doctor"],
   clerk: ["医療クラーク・事務", "Clerk"],
   it: ["情報システム担当", "IT"],
@@ -153,6 +302,32 @@ export type Key = keyof typeof T;
 
 export function t(lang: Lang, key: Key): string {
   return T[key][lang === "ja" ? 0 : 1];
+}
+
+/** A text with {name} placeholders filled in. */
+export function tf(lang: Lang, key: Key, vars: Record<string, string | number>): string {
+  return t(lang, key).replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+}
+
+const SERVICE: Record<ServiceKind, Key> = { ai: "svcAi", idp: "svcIdp", ehr: "svcEhr", other: "svcOther" };
+export function serviceName(lang: Lang, kind: ServiceKind): string {
+  return t(lang, SERVICE[kind] ?? "svcOther");
+}
+export function serviceNames(lang: Lang, kinds: ServiceKind[]): string {
+  return kinds.map((k) => serviceName(lang, k)).join(lang === "ja" ? "・" : ", ");
+}
+const STATE: Record<ServiceState, Key> = { up: "stateUp", degraded: "stateDegraded", down: "stateDown", unknown: "stateUnknown" };
+export function stateName(lang: Lang, state: ServiceState): string {
+  return t(lang, STATE[state] ?? "stateUnknown");
+}
+const MILESTONE: Record<MilestoneKey, Key> = {
+  first_login: "msFirstLogin", first_record: "msFirstRecord", first_finalized: "msFirstFinalized",
+  first_printed: "msFirstPrinted", procedures_done: "msProceduresDone",
+};
+/** A milestone's name; the core's Japanese label for keys this UI does not know. */
+export function milestoneName(lang: Lang, key: MilestoneKey, label: string): string {
+  const k = MILESTONE[key];
+  return k ? t(lang, k) : label;
 }
 
 export function l10n(lang: Lang, text: L10n | null | undefined): string {
