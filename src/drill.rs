@@ -202,8 +202,13 @@ pub struct Facts<'a> {
     pub procedures: &'a [Procedure],
 }
 
+fn exact_minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f32 {
+    (to - from).num_milliseconds() as f32 / 60000.0
+}
+
+/// Minutes with one decimal, as shown.
 fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f32 {
-    ((to - from).num_milliseconds() as f32 / 6000.0).round() / 10.0
+    (exact_minutes(from, to) * 10.0).round() / 10.0
 }
 
 /// Computes the timings of a drill.
@@ -211,7 +216,8 @@ pub fn compute(scenario: &Scenario, f: &Facts) -> Report {
     let within: Vec<&Entry> = f
         .entries
         .iter()
-        .filter(|e| e.at >= f.started_at && e.at <= f.until && e.event.success)
+        // the entries start at the drill's own drill_start entry
+        .filter(|e| e.at <= f.until && e.event.success)
         .collect();
     let ids: HashSet<&str> = f.records.iter().map(|(id, _)| id.as_str()).collect();
     let on_drill_record = |e: &Entry| {
@@ -314,7 +320,9 @@ pub fn compute(scenario: &Scenario, f: &Facts) -> Report {
             at_jst: at.map(jst),
             minutes: m,
             target,
-            met: m.zip(target).map(|(m, t)| m <= t),
+            met: at
+                .zip(target)
+                .map(|(a, t)| exact_minutes(f.started_at, a) <= t),
         }
     })
     .collect();

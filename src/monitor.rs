@@ -186,7 +186,7 @@ impl Monitor {
 
     /// Files what a probe of service `i` saw; true if its state changed.
     pub fn observe(&mut self, i: usize, probe: Probe, at: DateTime<Utc>, now: Instant) -> bool {
-        let interval = Duration::from_secs(self.cfg.interval_secs.max(1));
+        let interval = Duration::from_secs(self.cfg.interval_secs.clamp(5, 3600));
         let slow = self.cfg.slow_ms;
         let Some(s) = self.services.get_mut(i) else {
             return false;
@@ -224,7 +224,9 @@ impl Monitor {
         let wait = if s.misses == 0 {
             interval
         } else {
-            (interval * 2u32.saturating_pow(s.misses - 1)).min(MAX_BACKOFF.max(interval))
+            interval
+                .saturating_mul(2u32.saturating_pow(s.misses.min(16) - 1))
+                .min(MAX_BACKOFF.max(interval))
         };
         s.next = now + wait;
         let changed = s.state != state;
@@ -274,15 +276,22 @@ impl Monitor {
                 services,
                 since_jst,
             }),
-            Some(d) => {
-                pick(State::Up, &|k| d.services.contains(&k)).map(|(services, since_jst)| {
-                    Suggestion {
-                        kind: "recover",
-                        services,
-                        since_jst,
-                    }
-                })
-            }
+            // a practice downtime ends with its drill
+            Some(d) if d.drill_id.is_some() => None,
+            // a real one: a declared service answers again, having come up after the declaration
+            Some(d) => pick(State::Up, &|k| {
+                d.services.contains(&k)
+                    && self.services.iter().any(|s| {
+                        s.def.kind == k
+                            && s.state == State::Up
+                            && s.since.is_some_and(|t| t > d.started_at)
+                    })
+            })
+            .map(|(services, since_jst)| Suggestion {
+                kind: "recover",
+                services,
+                since_jst,
+            }),
         }
     }
 }

@@ -156,6 +156,37 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
         drill_rec.context.drill_id.as_deref(),
         Some(started.id.as_str())
     );
+    // a practice downtime, declared in the drill, ends with it
+    let practice = app
+        .declare_downtime(&[ServiceKind::Ai], Scope::Ward, "訓練：生成AI停止")
+        .expect("practice downtime");
+    assert_eq!(practice.drill_id.as_deref(), Some(started.id.as_str()));
+    // a real record is not corrected during a drill (its correction would be real, and sent)
+    let refused = app
+        .correct(&real.id, "訓練中の訂正", "看護師 試験 花子")
+        .expect_err("no real corrections in a drill");
+    assert_eq!(refused.code(), "conflict", "{refused}");
+    // the database keeps a record's drill as it was made
+    assert!(app
+        .store
+        .raw_connection()
+        .execute(
+            "UPDATE records SET drill_id = NULL WHERE id = ?1",
+            [&drill_rec.id]
+        )
+        .is_err());
+    app.new_record(
+        "nursing-soap",
+        patient("DRILL-P1", "訓練 患者"),
+        "看護師 試験 花子",
+        Default::default(),
+    )
+    .expect("a drill draft");
+    let ward = app.recent_patients(50).expect("patients");
+    assert!(
+        ward.iter().any(|p| p.id == real.patient.id) && !ward.iter().any(|p| p.id == "DRILL-P1"),
+        "drill patients are not the ward's patients: {ward:?}"
+    );
     app.audit_output(&drill_rec.id, Action::Print, "printer test")
         .expect("print");
     let run = app
@@ -233,7 +264,7 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
         )
         .expect("end");
     assert!(report.ended_at.is_some());
-    assert_eq!(report.records.created, 1);
+    assert_eq!(report.records.created, 2);
     assert_eq!(report.records.finalized, 1);
     assert_eq!(report.records.printed, 1);
     assert!(report
@@ -243,6 +274,14 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
         .participants
         .contains(&"リーダー 試験 三奈".to_string()));
     assert!(app.end_drill(&[], "", "", "").is_err(), "already ended");
+    assert!(
+        app.active_downtime().expect("downtime").is_none(),
+        "the practice downtime ended"
+    );
+    assert_eq!(
+        app.downtimes().expect("list")[0].end_note.as_deref(),
+        Some("訓練終了")
+    );
 
     // after the drill, records are real again
     let after = finalized_demo(&mut app, "sbar-handover");
@@ -264,7 +303,7 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
     }
 
     let n = app.purge_drill(&report.id).expect("purge");
-    assert_eq!(n, 1);
+    assert_eq!(n, 2);
     assert!(app.get(&drill_rec.id).is_err(), "drill record gone");
     assert!(
         app.get(&real.id).is_ok() && app.get(&after.id).is_ok(),
@@ -273,8 +312,8 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
     assert!(app.purge_drill(&report.id).is_err(), "once");
     // the frozen report survives the purge
     let again = app.drill_report(&report.id).expect("report");
-    assert_eq!(again.records.created, 1);
-    assert_eq!(again.purged_records, Some(1));
+    assert_eq!(again.records.created, 2);
+    assert_eq!(again.purged_records, Some(2));
     let list = app.drills().expect("list");
     assert_eq!(list.len(), 1);
     assert!(list[0].purged && list[0].first_finalized_min.is_some());
@@ -412,7 +451,8 @@ fn probes_see_a_local_service_go_down_and_come_back() {
         scope: Scope::Ward,
         reason: "test".into(),
         declared_by: "x".into(),
-        started_at: Utc::now(),
+        // declared while the service was down
+        started_at: Utc::now() - chrono::Duration::minutes(5),
         ended_by: None,
         ended_at: None,
         end_note: None,
@@ -420,6 +460,17 @@ fn probes_see_a_local_service_go_down_and_come_back() {
     };
     let s = m.suggestion(Some(&declared)).expect("suggests recovery");
     assert_eq!(s.kind, "recover");
+    // not for a practice downtime, nor for one declared while the service was already up
+    let practice = hikae::downtime::Downtime {
+        drill_id: Some("DR-x".into()),
+        ..declared.clone()
+    };
+    assert!(m.suggestion(Some(&practice)).is_none());
+    let later = hikae::downtime::Downtime {
+        started_at: Utc::now(),
+        ..declared
+    };
+    assert!(m.suggestion(Some(&later)).is_none());
 }
 
 #[test]

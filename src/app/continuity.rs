@@ -137,7 +137,7 @@ impl Hikae {
         let open = self
             .store
             .active_downtime()?
-            .ok_or_else(|| Error::NotFound("no downtime is declared".into()))?;
+            .ok_or_else(|| Error::NotFound("a declared downtime".into()))?;
         let note = Some(note.trim()).filter(|n| !n.is_empty());
         let e = Event::new(&self.actor, Action::Downtime).detail(format!(
             "end {} (declared {}){}",
@@ -216,8 +216,9 @@ impl Hikae {
         let row = self
             .store
             .active_drill()?
-            .ok_or_else(|| Error::NotFound("no drill is running".into()))?;
-        let mut report = self.report_of(&row)?;
+            .ok_or_else(|| Error::NotFound("a running drill".into()))?;
+        let now = Utc::now();
+        let mut report = self.report_at(&row, now)?;
         for p in participants
             .iter()
             .map(|p| p.trim())
@@ -227,7 +228,6 @@ impl Hikae {
                 report.participants.push(p.to_string());
             }
         }
-        let now = Utc::now();
         report.ended_at = Some(now);
         report.ended_jst = Some(jst(now));
         report.ended_by = Some(by.clone());
@@ -244,6 +244,7 @@ impl Hikae {
             report.missed.len()
         ));
         let end = DrillEnd {
+            at: now,
             by,
             participants: report.participants.clone(),
             notes: report.notes.clone(),
@@ -275,6 +276,11 @@ impl Hikae {
 
     /// A running drill's report is computed now; an ended one is the frozen report.
     fn report_of(&self, row: &DrillRow) -> Result<Report> {
+        self.report_at(row, Utc::now())
+    }
+
+    /// As [`Self::report_of`], computing a running drill's timings up to `now`.
+    fn report_at(&self, row: &DrillRow, now: chrono::DateTime<Utc>) -> Result<Report> {
         let bad = |e: serde_json::Error| {
             Error::Input(format!("drill {}: stored data unreadable: {e}", row.id))
         };
@@ -296,7 +302,7 @@ impl Hikae {
                         id: &row.id,
                         started_at: row.started_at,
                         started_by: &row.started_by,
-                        until: row.ended_at.unwrap_or_else(Utc::now),
+                        until: row.ended_at.unwrap_or(now),
                         entries: &entries,
                         records: &records,
                         runs: &runs,

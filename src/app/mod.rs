@@ -474,6 +474,16 @@ impl Hikae {
             return Err(Error::Input("a correction needs a reason".into()));
         }
         let old = self.store.get(id)?;
+        if let Some(d) = self.store.active_drill()? {
+            if old.context.drill_id.is_none() {
+                // the correction would be a real record; sent, it would supersede the real one
+                return Err(Error::Conflict(format!(
+                    "drill {} is running: correct real records after it ends",
+                    d.id
+                )));
+            }
+        }
+        let downtime = self.store.active_downtime()?.map(|d| d.mark());
         let e = self.record_event(Action::Correct, &old).detail(format!(
             "correction of {}: {}",
             old.id,
@@ -483,9 +493,14 @@ impl Hikae {
         // the entry names the new version, which the store fills in
         e.record_id = None;
         self.store.audit_with_next_write(e);
-        let downtime = self.store.active_downtime()?.map(|d| d.mark());
-        self.store
-            .correct(id, reason.trim(), author.trim(), downtime)
+        let out = self
+            .store
+            .correct(id, reason.trim(), author.trim(), downtime);
+        if out.is_err() {
+            // refused: the queued entry must not attach itself to the next write
+            self.store.discard_pending_audit();
+        }
+        out
     }
 
     /// A record for a person to see: logged as a view.

@@ -280,7 +280,8 @@ impl Hikae {
         })?;
         let records: Vec<Record> = records
             .into_iter()
-            .filter(|r| r.patient.id == temporary_id)
+            // drill records are practice: they never create a mapping
+            .filter(|r| r.patient.id == temporary_id && r.context.drill_id.is_none())
             .collect();
         if records.is_empty() {
             return Err(Error::Input(format!(
@@ -370,7 +371,7 @@ impl Hikae {
             limit: Some(usize::MAX >> 1),
             ..Query::default()
         })?;
-        for r in &drafts {
+        for r in drafts.iter().filter(|r| r.context.drill_id.is_none()) {
             note_unmapped(r);
             rows.push(row(r, title(r), &mapped, RowState::Draft, None));
         }

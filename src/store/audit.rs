@@ -149,6 +149,11 @@ impl Store {
         self.pending_audit = Some(e);
     }
 
+    /// Drops an entry queued for a write that did not happen.
+    pub fn discard_pending_audit(&mut self) {
+        self.pending_audit = None;
+    }
+
     /// Appends an event on its own (reads, logins, prints: things that change no record).
     pub fn audit(&mut self, e: &Event) -> Result<i64> {
         let tx = self

@@ -70,6 +70,9 @@ BEGIN SELECT RAISE(ABORT, 'finalized records are immutable'); END;
 CREATE TRIGGER records_drill_purge_only BEFORE DELETE ON records
 WHEN OLD.drill_id IS NOT NULL AND (SELECT ended_at FROM drills WHERE id = OLD.drill_id) IS NULL
 BEGIN SELECT RAISE(ABORT, 'drill records are removed only after the drill has ended'); END;
+CREATE TRIGGER records_drill_fixed BEFORE UPDATE OF drill_id ON records
+WHEN NEW.drill_id IS NOT OLD.drill_id
+BEGIN SELECT RAISE(ABORT, 'a record''s drill is fixed when it is made'); END;
 CREATE TRIGGER outbox_no_drill BEFORE INSERT ON outbox
 WHEN (SELECT drill_id FROM records WHERE id = NEW.record_id) IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'drill records are never sent'); END;
@@ -100,6 +103,7 @@ pub struct DrillRow {
 /// How a drill ends: what people typed, and the report frozen at that moment.
 #[derive(Debug, Clone)]
 pub struct DrillEnd {
+    pub at: DateTime<Utc>,
     pub by: String,
     pub participants: Vec<String>,
     pub notes: String,
@@ -247,7 +251,7 @@ impl Store {
     /// Ends the downtime in force, with its audit entry.
     pub fn end_downtime(&mut self, by: &str, note: Option<&str>, e: &Event) -> Result<Downtime> {
         let Some(open) = self.active_downtime()? else {
-            return Err(Error::NotFound("no downtime is declared".into()));
+            return Err(Error::NotFound("a declared downtime".into()));
         };
         let path = self.path.clone();
         self.with_audit(e, |tx, _| {
@@ -342,6 +346,7 @@ impl Store {
     }
 
     /// Ends the running drill `id` with what people typed and the frozen report.
+    /// A downtime declared during the drill (a practice one) ends with it.
     pub fn end_drill(&mut self, id: &str, end: &DrillEnd, e: &Event) -> Result<DrillRow> {
         let participants =
             serde_json::to_string(&end.participants).map_err(|e| Error::Input(e.to_string()))?;
@@ -351,9 +356,16 @@ impl Store {
                 .execute(
                     "UPDATE drills SET ended_by = ?1, ended_at = ?2, participants_json = ?3, notes = ?4, findings = ?5, \
                      actions = ?6, report_json = ?7 WHERE id = ?8 AND ended_at IS NULL",
-                    params![end.by, ts(Utc::now()), participants, end.notes, end.findings, end.actions, end.report_json, id],
+                    params![end.by, ts(end.at), participants, end.notes, end.findings, end.actions, end.report_json, id],
                 )
                 .map_err(|err| db_err(&path, err))?;
+            if n > 0 {
+                tx.execute(
+                    "UPDATE downtimes SET ended_by = ?1, ended_at = ?2, end_note = '訓練終了' WHERE drill_id = ?3 AND ended_at IS NULL",
+                    params![end.by, ts(end.at), id],
+                )
+                .map_err(|err| db_err(&path, err))?;
+            }
             if n == 0 {
                 return Err(Error::Conflict(format!("{id}: this drill is not running")));
             }

@@ -363,7 +363,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT patient_id, patient_name FROM records GROUP BY patient_id \
+                "SELECT patient_id, patient_name FROM records WHERE drill_id IS NULL GROUP BY patient_id \
                  ORDER BY max(updated_at) DESC LIMIT ?1",
             )
             .map_err(|e| db_err(&self.path, e))?;
