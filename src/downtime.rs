@@ -46,14 +46,6 @@ impl ServiceKind {
             ServiceKind::Other => "その他のシステム",
         }
     }
-    /// The downtime procedure for an outage of this service.
-    pub fn procedure(self) -> &'static str {
-        match self {
-            ServiceKind::Ai => "ai-outage",
-            ServiceKind::Idp => "auth-outage",
-            ServiceKind::Ehr | ServiceKind::Other => "ehr-outage",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -164,10 +164,13 @@ impl Monitor {
         self.services.is_empty()
     }
 
-    /// Indices of the services whose probe is due at `now`.
-    pub fn due(&self, now: Instant) -> Vec<usize> {
-        (0..self.services.len())
-            .filter(|&i| self.services[i].next <= now)
+    /// (index, URL) of the services whose probe is due at `now`.
+    pub fn due(&self, now: Instant) -> Vec<(usize, String)> {
+        self.services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.next <= now)
+            .map(|(i, s)| (i, s.def.url.clone()))
             .collect()
     }
 
@@ -311,17 +314,34 @@ pub fn probe(url: &str, tls: &TlsConfig, timeout: Duration) -> Result<Probe> {
     })
 }
 
-/// Probes every due service of `m` now (sequentially; each within its timeout) and
-/// returns whether any state changed.
-pub fn probe_due(m: &mut Monitor, tls: &TlsConfig) -> bool {
-    let now = Instant::now();
-    let mut changed = false;
-    for i in m.due(now) {
-        let Some(url) = m.url(i).map(str::to_string) else {
-            continue;
-        };
-        let p = probe(&url, tls, m.timeout()).unwrap_or_else(|e| Probe::NoAnswer(e.to_string()));
-        changed |= m.observe(i, p, Utc::now(), Instant::now());
+/// Probes `due` (from [`Monitor::due`]) one after the other, each within `timeout`. Needs no
+/// monitor, so a shared one stays unlocked while the network is waited for.
+pub fn probe_each(
+    due: &[(usize, String)],
+    tls: &TlsConfig,
+    timeout: Duration,
+) -> Vec<(usize, Probe)> {
+    due.iter()
+        .map(|(i, url)| {
+            let p = probe(url, tls, timeout).unwrap_or_else(|e| Probe::NoAnswer(e.to_string()));
+            (*i, p)
+        })
+        .collect()
+}
+
+impl Monitor {
+    /// Files the probes' results; true if any state changed.
+    pub fn observe_all(&mut self, probes: Vec<(usize, Probe)>) -> bool {
+        let mut changed = false;
+        for (i, p) in probes {
+            changed |= self.observe(i, p, Utc::now(), Instant::now());
+        }
+        changed
     }
-    changed
+}
+
+/// Probes every due service of `m` now and returns whether any state changed.
+pub fn probe_due(m: &mut Monitor, tls: &TlsConfig) -> bool {
+    let probes = probe_each(&m.due(Instant::now()), tls, m.timeout());
+    m.observe_all(probes)
 }

@@ -10,7 +10,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 
 use hikae::app::{BatchProgress, PrintPackRequest};
 use hikae::audit::Action;
-use hikae::config::Config;
+use hikae::config::{Config, TlsConfig};
 use hikae::downtime::{Downtime, Scope, ServiceKind};
 use hikae::drill::{Report, Scenario, Summary};
 use hikae::monitor::{self, Monitor, ServiceStatus, Suggestion};
@@ -20,16 +20,22 @@ use crate::error::CmdResult;
 use crate::printing::{write_pdf, Exported, Printed};
 use crate::AppState;
 
-/// The probes' state, shared by the background thread and the commands.
-pub struct MonitorState(Mutex<Option<Monitor>>);
+/// The probes' state, shared by the background thread and the commands, and the TLS
+/// settings they probe with (config.toml is read once, at start).
+pub struct MonitorState {
+    monitor: Mutex<Option<Monitor>>,
+    tls: TlsConfig,
+}
 
 impl MonitorState {
     pub fn new(data_dir: &std::path::Path) -> MonitorState {
         // a broken config.toml is reported where it is used (sync, roster); here it only
         // means nothing is probed
-        MonitorState(Mutex::new(
-            Config::load(data_dir).ok().map(|c| Monitor::new(&c)),
-        ))
+        let cfg = Config::load(data_dir).ok();
+        MonitorState {
+            monitor: Mutex::new(cfg.as_ref().map(Monitor::new)),
+            tls: cfg.map(|c| c.tls).unwrap_or_default(),
+        }
     }
 }
 
@@ -71,7 +77,7 @@ pub fn status_view(state: &AppState) -> StatusView {
         },
         Err(_) => (None, None),
     };
-    let (services, suggestion) = match state.monitor.0.lock() {
+    let (services, suggestion) = match state.monitor.monitor.lock() {
         Ok(m) => match m.as_ref() {
             Some(m) => (m.statuses(), m.suggestion(downtime.as_ref())),
             None => (Vec::new(), None),
@@ -94,41 +100,31 @@ fn announce(handle: &AppHandle) {
 /// Probes the configured services in the background (never while holding the data), and
 /// emits `status` when a state changes.
 pub fn start_monitor(handle: AppHandle) {
-    std::thread::spawn(move || {
-        let tls = Config::load(&handle.state::<AppState>().data_dir)
-            .map(|c| c.tls)
-            .unwrap_or_default();
-        loop {
-            let state = handle.state::<AppState>();
-            if state.sync.cancel.load(std::sync::atomic::Ordering::Relaxed) {
-                break;
-            }
-            let due: Vec<(usize, String, Duration)> = match state.monitor.0.lock() {
-                Ok(m) => match m.as_ref() {
-                    Some(m) => m
-                        .due(Instant::now())
-                        .into_iter()
-                        .filter_map(|i| m.url(i).map(|u| (i, u.to_string(), m.timeout())))
-                        .collect(),
-                    None => Vec::new(),
-                },
+    std::thread::spawn(move || loop {
+        let state = handle.state::<AppState>();
+        if state.sync.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        let shared = &state.monitor;
+        let (due, timeout) = match shared.monitor.lock() {
+            Ok(m) => match m.as_ref() {
+                Some(m) if !m.is_empty() => (m.due(Instant::now()), m.timeout()),
+                _ => break, // nothing configured (or config.toml unreadable): nothing to probe
+            },
+            Err(_) => break,
+        };
+        if !due.is_empty() {
+            // the network is waited for with the monitor unlocked
+            let probes = monitor::probe_each(&due, &shared.tls, timeout);
+            let changed = match shared.monitor.lock() {
+                Ok(mut m) => m.as_mut().is_some_and(|m| m.observe_all(probes)),
                 Err(_) => break,
             };
-            let mut changed = false;
-            for (i, url, timeout) in due {
-                let p = monitor::probe(&url, &tls, timeout)
-                    .unwrap_or_else(|e| monitor::Probe::NoAnswer(e.to_string()));
-                if let Ok(mut m) = state.monitor.0.lock() {
-                    if let Some(m) = m.as_mut() {
-                        changed |= m.observe(i, p, chrono::Utc::now(), Instant::now());
-                    }
-                }
-            }
             if changed {
                 announce(&handle);
             }
-            std::thread::sleep(Duration::from_millis(500));
         }
+        std::thread::sleep(Duration::from_millis(500));
     });
 }
 

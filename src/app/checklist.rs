@@ -91,6 +91,14 @@ impl Hikae {
         self.store.end_checklist(run_id, by)
     }
 
+    /// The contact sheets of the active packs, in pack order.
+    pub fn contacts(&self) -> Vec<crate::procedure::Contact> {
+        self.active_packs()
+            .iter()
+            .flat_map(|p| p.contacts.contacts.clone())
+            .collect()
+    }
+
     /// The checklist on paper: every step with its role, tick, who and when. Without a run,
     /// a blank sheet to tick by hand.
     pub fn checklist_pdf(&self, procedure_id: &str, run_id: Option<&str>) -> Result<Pdf> {
@@ -105,12 +113,7 @@ impl Hikae {
             Some(r) => self.procedure_of(r)?,
             None => self.procedure(procedure_id)?.1,
         };
-        let contacts: Vec<_> = self
-            .active_packs()
-            .iter()
-            .flat_map(|p| p.contacts.contacts.clone())
-            .collect();
-        let (doc, frame) = checklist_document(&proc, run.as_ref(), &contacts);
+        let (doc, frame) = checklist_document(&proc, run.as_ref(), &self.contacts());
         pdf::render(
             &doc,
             &frame,

@@ -290,7 +290,8 @@ impl Hikae {
                 let scenario: Scenario = serde_json::from_str(&row.scenario_json).map_err(bad)?;
                 let entries = self.store.audit_from(row.start_seq)?;
                 let records = self.store.drill_records(&row.id)?;
-                let runs = self.store.checklists(None)?;
+                // the status line asks every few seconds: only the drill's own runs
+                let runs = self.store.checklists_since(row.started_at)?;
                 let procedures: Vec<_> = self
                     .active_packs()
                     .iter()
@@ -394,11 +395,8 @@ impl Hikae {
             }
         }
         let packs: Vec<Arc<Pack>> = self.active_packs();
+        let contacts = self.contacts();
         if req.procedures {
-            let contacts: Vec<_> = packs
-                .iter()
-                .flat_map(|p| p.contacts.contacts.clone())
-                .collect();
             let mut seen = Vec::new();
             for p in &packs {
                 for proc in &p.procedures {
@@ -412,10 +410,6 @@ impl Hikae {
             }
         }
         if req.contacts {
-            let contacts: Vec<_> = packs
-                .iter()
-                .flat_map(|p| p.contacts.contacts.clone())
-                .collect();
             let (doc, frame) = paper::contact_sheet(&contacts, &stamp);
             parts.push((doc, mark(frame)));
         }

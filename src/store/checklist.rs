@@ -227,14 +227,28 @@ impl Store {
 
     /// Runs, newest first; only those of `procedure_id` if given.
     pub fn checklists(&self, procedure_id: Option<&str>) -> Result<Vec<ChecklistRun>> {
+        self.checklists_where(procedure_id, None)
+    }
+
+    /// Runs (of any procedure) started at or after `since`, newest first.
+    pub fn checklists_since(&self, since: DateTime<Utc>) -> Result<Vec<ChecklistRun>> {
+        self.checklists_where(None, Some(since))
+    }
+
+    fn checklists_where(
+        &self,
+        procedure_id: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ChecklistRun>> {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT {RUN_COLUMNS} FROM checklist_runs WHERE ?1 IS NULL OR procedure_id = ?1 ORDER BY started_at DESC, rowid DESC"
+                "SELECT {RUN_COLUMNS} FROM checklist_runs WHERE (?1 IS NULL OR procedure_id = ?1) \
+                 AND (?2 IS NULL OR started_at >= ?2) ORDER BY started_at DESC, rowid DESC"
             ))
             .map_err(|e| db_err(&self.path, e))?;
         let runs = stmt
-            .query_map([procedure_id], run_row)
+            .query_map(params![procedure_id, since.map(ts)], run_row)
             .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(|e| db_err(&self.path, e))?;
         self.with_ticks(runs)

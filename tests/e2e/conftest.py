@@ -1,5 +1,6 @@
 """End-to-end harness: the real Hikae binary in a real WebKitGTK webview under Xvfb,
 driven over WebDriver through tauri-driver. Run by scripts/test.sh (scripts/e2e.sh)."""
+import json
 import os
 import signal
 import socket
@@ -123,3 +124,38 @@ def shot(driver, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     subprocess.run(["import", "-silent", "-window", "root", str(path)], check=True, timeout=30)
     return path
+
+
+@pytest.fixture
+def fhir_server():
+    """Medplum's FHIR engine (tests/fhir-server), refusing patients whose ID starts UNKNOWN-."""
+    proc = subprocess.Popen(
+        ["node", "--experimental-websocket", "server.mjs", "--port", "0", "--exit-on-stdin-close",
+         "--reject-patient-prefix", "UNKNOWN-"],
+        cwd=ROOT / "tests" / "fhir-server", stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    assert line.startswith("LISTENING "), line
+    yield f"http://127.0.0.1:{line.split()[1]}"
+    proc.kill()
+    proc.wait()
+
+
+def fhir_stats(base: str) -> dict:
+    """Resources the test FHIR server holds, by type."""
+    import urllib.request
+    with urllib.request.urlopen(f"{base}/_stats") as r:
+        return json.load(r)["counts"]
+
+
+def finalized(data: Path, template: str, pid: str, name: str) -> str:
+    """A record finalized through the CLI from the demo fixture of `template`."""
+    fx = next(r for r in json.loads((ROOT / "data" / "demo" / "records.json").read_text())
+              if r["template"] == template and r.get("final_reviewer"))
+    values = data / f"{pid}.json"
+    values.write_text(json.dumps(fx["values"], ensure_ascii=False))
+    run = lambda *a: subprocess.run([str(CLI), "--data-dir", str(data), *a], check=True,
+                                    capture_output=True, text=True).stdout
+    rid = run("new", template, "--patient-id", pid, "--patient-name", name,
+              "--author", fx["author"], "--from", str(values)).splitlines()[0].strip()
+    run("finalize", rid, "--reviewer", fx["final_reviewer"])
+    return rid

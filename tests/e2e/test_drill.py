@@ -1,39 +1,17 @@
 """A continuity drill in the real app: started from the drill screen, shown on every screen,
 stamped on the record made during it (on screen and in its PDF), never sent to a production
 FHIR server, ended with what was learnt, reported (on screen and as a PDF), and cleaned up."""
-import json
 import re
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CLI, ROOT, new_session, shot
-
-SERVER_DIR = ROOT / "tests" / "fhir-server"
-
-
-@pytest.fixture
-def fhir_server():
-    proc = subprocess.Popen(
-        ["node", "--experimental-websocket", "server.mjs", "--port", "0", "--exit-on-stdin-close"],
-        cwd=SERVER_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
-    assert line.startswith("LISTENING "), line
-    yield f"http://127.0.0.1:{line.split()[1]}"
-    proc.kill()
-    proc.wait()
-
-
-def stats(base: str) -> dict:
-    with urllib.request.urlopen(f"{base}/_stats") as r:
-        return json.load(r)["counts"]
+from conftest import CLI, fhir_stats as stats, finalized, new_session, shot
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -47,6 +25,15 @@ def wait_text(driver, css: str, text: str, timeout: float = 10):
 
 def pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def exported_text(driver, command: str, id_: str, out: Path) -> str:
+    """Saves a PDF through the app's own export command; its text (pdftotext)."""
+    result = driver.execute_script(
+        "return window.__TAURI_INTERNALS__.invoke(arguments[0], {id: arguments[1], path: arguments[2]});",
+        command, id_, str(out))
+    assert result["pages"] >= 1 and out.is_file()
+    return pdf_text(out)
 
 
 def squeeze(s: str) -> str:
@@ -69,12 +56,7 @@ def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server
             f'[sync]\nendpoint = "{fhir_server}"\nproduction = true\ncheck_interval_secs = 3600\n')
         cli(data, "templates")  # the data folder is set up (unencrypted) before the app opens it
         # one real record made before the drill: it must reach the server (the sync works)
-        fx = next(r for r in json.loads((ROOT / "data" / "demo" / "records.json").read_text())
-                  if r["template"] == "nursing-soap" and r.get("final_reviewer"))
-        (data / "real.json").write_text(json.dumps(fx["values"], ensure_ascii=False))
-        real = cli(data, "new", "nursing-soap", "--patient-id", "REAL-0001", "--patient-name", "実在 記録",
-                   "--author", fx["author"], "--from", str(data / "real.json")).stdout.splitlines()[0].strip()
-        cli(data, "finalize", real, "--reviewer", fx["final_reviewer"])
+        finalized(data, "nursing-soap", "REAL-0001", "実在 記録")
         d = new_session(["--data-dir", str(data)])
         try:
             # unencrypted (demo) install: no login, so this person may run drills
@@ -140,12 +122,7 @@ def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server
             # its PDF says it is a drill record, with the drill's id (the save dialog is native:
             # call the command its callback calls, as test_app does)
             record_id = d.find_element(By.CSS_SELECTOR, "section.editor").get_attribute("data-record-id")
-            out = data / "drill-record.pdf"
-            result = d.execute_script(
-                "return window.__TAURI_INTERNALS__.invoke('export_pdf', {id: arguments[0], path: arguments[1]});",
-                record_id, str(out))
-            assert result["pages"] >= 1 and out.is_file()
-            text = pdf_text(out)
+            text = exported_text(d, "export_pdf", record_id, data / "drill-record.pdf")
             assert "訓練" in text and "DRILL" in text, text
             assert drill_id in squeeze(text), (drill_id, text)
 
@@ -217,12 +194,7 @@ def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server
             WebDriverWait(d, 10).until(lambda x: not x.find_elements(By.ID, "paper-dialog"))
 
             # the report as a PDF
-            report_pdf = data / "drill-report.pdf"
-            result = d.execute_script(
-                "return window.__TAURI_INTERNALS__.invoke('export_drill_report', {id: arguments[0], path: arguments[1]});",
-                drill_id, str(report_pdf))
-            assert result["pages"] >= 1 and report_pdf.is_file()
-            text = pdf_text(report_pdf)
+            text = exported_text(d, "export_drill_report", drill_id, data / "drill-report.pdf")
             flat = squeeze(text)
             assert "訓練" in text, text
             assert squeeze(title) in flat, (title, text)

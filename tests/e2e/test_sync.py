@@ -1,53 +1,19 @@
 """Sync back in the real app: records reach a real FHIR server (Medplum's engine), a refused
 record shows the server's reason and is fixed and resent, a temporary patient ID is mapped."""
 import json
-import os
 import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CLI, ROOT, new_session, shot
-
-SERVER_DIR = ROOT / "tests" / "fhir-server"
-
-
-@pytest.fixture
-def fhir_server():
-    proc = subprocess.Popen(
-        ["node", "--experimental-websocket", "server.mjs", "--port", "0", "--exit-on-stdin-close",
-         "--reject-patient-prefix", "UNKNOWN-"],
-        cwd=SERVER_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
-    assert line.startswith("LISTENING "), line
-    yield f"http://127.0.0.1:{line.split()[1]}"
-    proc.kill()
-    proc.wait()
-
-
-def stats(base: str) -> dict:
-    import urllib.request
-    with urllib.request.urlopen(f"{base}/_stats") as r:
-        return json.load(r)["counts"]
+from conftest import CLI, fhir_stats as stats, finalized, new_session, shot
 
 
 def cli(data: Path, *args: str) -> str:
     return subprocess.run([str(CLI), "--data-dir", str(data), *args], check=True,
                           capture_output=True, text=True).stdout
-
-
-def finalized(data: Path, template: str, pid: str, name: str) -> str:
-    fx = next(r for r in json.loads((ROOT / "data" / "demo" / "records.json").read_text())
-              if r["template"] == template and r.get("final_reviewer"))
-    values = data / f"{pid}.json"
-    values.write_text(json.dumps(fx["values"], ensure_ascii=False))
-    rid = cli(data, "new", template, "--patient-id", pid, "--patient-name", name,
-              "--author", fx["author"], "--from", str(values)).splitlines()[0].strip()
-    cli(data, "finalize", rid, "--reviewer", fx["final_reviewer"])
-    return rid
 
 
 def count(d, what: str) -> int:
