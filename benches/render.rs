@@ -4,9 +4,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
 
-use hikae::app::Hikae;
-use hikae::record::Record;
-use hikae::render;
+use hikae_app::Hikae;
+use hikae_app::record::Record;
+use hikae_packs::render;
 
 fn ward_sheet(n: usize) -> serde_json::Map<String, serde_json::Value> {
     let family = ["架空", "仮名", "見本", "例示", "試験", "試作"];
@@ -25,7 +25,7 @@ fn ward_sheet(n: usize) -> serde_json::Map<String, serde_json::Value> {
 }
 
 fn records(app: &mut Hikae) -> (Record, Record) {
-    let f = hikae::demo::fixtures()
+    let f = hikae_app::demo::fixtures()
         .expect("fixtures")
         .into_iter()
         .find(|f| f.template == "discharge-summary")
@@ -37,7 +37,7 @@ fn records(app: &mut Hikae) -> (Record, Record) {
     let ward = app
         .new_record(
             "ward-handover",
-            hikae::record::Patient {
+            hikae_app::record::Patient {
                 id: "WARD-5E".into(),
                 name: "5階東病棟".into(),
             },

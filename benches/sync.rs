@@ -26,7 +26,7 @@ fn main() {
     let raw_sample = n.min(1_000);
     let server = FhirServer::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = hikae::app::Hikae::open(dir.path()).expect("open");
+    let mut app = hikae_app::Hikae::open(dir.path()).expect("open");
     std::fs::write(
         dir.path().join("config.toml"),
         format!(
@@ -36,10 +36,10 @@ fn main() {
     )
     .expect("config");
     let t = Instant::now();
-    while app.store.outbox().expect("outbox").len() < n {
-        hikae::demo::bulk(&mut app, 100).expect("bulk");
+    while app.test_store().outbox().expect("outbox").len() < n {
+        hikae_app::demo::bulk(&mut app, 100).expect("bulk");
     }
-    let queued = app.store.outbox().expect("outbox").len();
+    let queued = app.test_store().outbox().expect("outbox").len();
     eprintln!(
         "{queued} finalized records made in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -78,11 +78,11 @@ fn main() {
     let client = app.sync_client().expect("client");
     let cancel = AtomicBool::new(false);
     let t = Instant::now();
-    let host = hikae::sync::Direct(std::cell::RefCell::new(&mut app));
-    let o = hikae::sync::run(
+    let host = hikae_app::sync::Direct(std::cell::RefCell::new(&mut app));
+    let o = hikae_app::sync::run(
         &host,
         &client,
-        &hikae::sync::Options::default(),
+        &hikae_app::sync::Options::default(),
         &cancel,
         |_| {},
     )

@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use hikae::app::Hikae;
-use hikae::audit::Action;
-use hikae::auth::roster::StaffRole;
-use hikae::store::AuditQuery;
+use hikae_app::Hikae;
+use hikae_app::audit::Action;
+use hikae_auth::roster::StaffRole;
+use hikae_store::AuditQuery;
 
 fn login(dir: &std::path::Path, id: &str, pin: &str) -> Hikae {
     Hikae::unlock(dir, id, pin)
@@ -68,7 +68,7 @@ fn roles_are_enforced_in_the_core() {
     );
     // every entry names the logged-in person and role
     let entries = admin
-        .store
+        .test_store()
         .audit_entries(&AuditQuery::default())
         .expect("audit");
     let fin = entries
@@ -102,7 +102,7 @@ fn repeated_wrong_pins_lock_the_id_even_across_restarts() {
     assert!(admin.login("N0001", "333333").is_err());
     assert!(!admin.login("D0001", "999999").expect("wrong"));
     let failed = admin
-        .store
+        .test_store()
         .audit_entries(&AuditQuery {
             action: Some(Action::LoginFailed),
             ..AuditQuery::default()
@@ -164,7 +164,7 @@ fn break_glass_is_marked_limited_in_time_and_listed() {
 
     let admin = login(dir.path(), "A0001", ADMIN_PIN);
     let listed = admin
-        .store
+        .test_store()
         .audit_entries(&AuditQuery {
             break_glass_only: true,
             ..AuditQuery::default()
@@ -264,7 +264,7 @@ fn a_locked_screen_reads_and_writes_nothing_until_someone_logs_in() {
     assert!(nurse.login("D0001", "222222").expect("doctor"));
     assert_eq!(nurse.session().map(|s| s.staff_id.as_str()), Some("D0001"));
     let kinds: Vec<_> = nurse
-        .store
+        .test_store()
         .audit_entries(&AuditQuery::default())
         .expect("audit")
         .iter()
@@ -327,9 +327,9 @@ fn the_roster_is_refreshed_from_the_configured_url_when_it_is_reachable() {
     let mut admin = login(dir.path(), "A0001", ADMIN_PIN);
 
     assert!(admin.refresh_roster().expect("no URL configured").is_none());
-    let mut config = hikae::config::Config::load(dir.path()).expect("config");
+    let mut config = hikae_app::config::load(dir.path()).expect("config");
     config.roster.url = Some(format!("http://127.0.0.1:{port}/roster.toml"));
-    config.save(dir.path()).expect("save");
+    hikae_app::config::save(&config, dir.path()).expect("save");
 
     let got = admin
         .refresh_roster()
@@ -363,7 +363,7 @@ fn the_roster_is_refreshed_from_the_configured_url_when_it_is_reachable() {
     assert!(e.to_string().contains("could not reach"), "{e}");
     assert_eq!(admin.roster().expect("roster").map(|r| r.version), Some(2));
     let refreshed = admin
-        .store
+        .test_store()
         .audit_entries(&AuditQuery {
             action: Some(Action::RosterInstall),
             ..AuditQuery::default()

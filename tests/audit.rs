@@ -3,13 +3,13 @@
 mod common;
 
 use common::*;
-use hikae::app::Hikae;
-use hikae::audit::{fhir_audit_event, verify, Action, Actor, Event, Finding};
-use hikae::store::AuditQuery;
+use hikae_app::Hikae;
+use hikae_app::audit::{fhir_audit_event, verify, Action, Actor, Event, Finding};
+use hikae_store::AuditQuery;
 use serde_json::json;
 
 fn actions(app: &Hikae) -> Vec<&'static str> {
-    app.store
+    app.test_store()
         .audit_entries(&AuditQuery::default())
         .expect("entries")
         .iter()
@@ -63,7 +63,7 @@ fn each_action_is_logged_once_with_who_what_and_why() {
         "autosaves are one edit entry, not one per keystroke"
     );
     let entries = app
-        .store
+        .test_store()
         .audit_entries(&AuditQuery::default())
         .expect("entries");
     let create = &entries[0];
@@ -97,10 +97,10 @@ fn each_action_is_logged_once_with_who_what_and_why() {
     assert!(entries
         .windows(2)
         .all(|w| w[1].seq == w[0].seq + 1 && w[1].at >= w[0].at));
-    assert!(verify(&entries, app.store.audit_anchor().expect("anchor")).is_empty());
+    assert!(verify(&entries, app.test_store().audit_anchor().expect("anchor")).is_empty());
 
     let by_record = app
-        .store
+        .test_store()
         .audit_entries(&AuditQuery {
             record_id: Some(id.clone()),
             ..AuditQuery::default()
@@ -112,7 +112,7 @@ fn each_action_is_logged_once_with_who_what_and_why() {
 #[test]
 fn the_database_refuses_to_change_the_log() {
     let (_dir, app, _) = history();
-    let db = app.store.raw_connection();
+    let db = app.test_store().raw_connection();
     for sql in [
         "UPDATE audit_log SET actor_name = 'x' WHERE seq = 1",
         "DELETE FROM audit_log WHERE seq = 7",
@@ -201,16 +201,16 @@ fn a_rewritten_chain_is_found_by_the_anchor() {
     // but no longer ends where it did
     let (dir, app, _) = history();
     let mut entries = app
-        .store
+        .test_store()
         .audit_entries(&AuditQuery::default())
         .expect("entries");
-    let anchor = app.store.audit_anchor().expect("anchor");
+    let anchor = app.test_store().audit_anchor().expect("anchor");
     drop(app);
     entries[2].event.actor.name = "別人".into();
     let mut prev = entries[1].hash.clone();
     for e in entries.iter_mut().skip(2) {
         e.prev_hash = prev.clone();
-        e.hash = hikae::audit::entry_hash(e.seq, &hikae::audit::ts(e.at), &e.event, &e.prev_hash);
+        e.hash = hikae_app::audit::entry_hash(e.seq, &hikae_app::audit::ts(e.at), &e.event, &e.prev_hash);
         prev = e.hash.clone();
     }
     let findings = verify(&entries, anchor);
@@ -228,7 +228,7 @@ fn exports_json_lines_and_fhir_audit_events() {
         session: Some("s-1".into()),
         break_glass: true,
     };
-    app.audit(Event::new(&bg, Action::BreakGlass).detail("認証基盤停止のため"))
+    app.append_audit_event(Event::new(&bg, Action::BreakGlass).detail("認証基盤停止のため"))
         .expect("audit");
     drop(app);
     let jsonl = dir.path().join("audit.jsonl");
@@ -290,7 +290,7 @@ fn exports_json_lines_and_fhir_audit_events() {
     assert_eq!(bg["type"]["code"], "110113");
 
     // the same mapping straight from the library
-    let e = &hikae::store::Store::open(&dir.path().join("hikae.db"))
+    let e = &hikae_store::Store::open(&dir.path().join("hikae.db"))
         .expect("open")
         .audit_entries(&AuditQuery::default())
         .expect("entries")[0];

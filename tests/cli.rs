@@ -38,14 +38,14 @@ fn demo_writes_japanese_pdfs_into_the_folder_it_prints() {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .collect();
-    assert_eq!(pdfs.len(), hikae::demo::fixtures().expect("fixtures").len());
+    assert_eq!(pdfs.len(), hikae_app::demo::fixtures().expect("fixtures").len());
     for p in &pdfs {
         let t = poppler("pdftotext", &[p.to_str().expect("path"), "-"]);
         assert!(t.contains("ダウンタイム時作成"), "{}", p.display());
     }
     // the records are in the data dir and listed
     let list = stdout(&cli(dir.path(), &["list", "--status", "finalized"]));
-    let finalized = hikae::demo::fixtures()
+    let finalized = hikae_app::demo::fixtures()
         .expect("fixtures")
         .iter()
         .filter(|f| f.final_reviewer.is_some())

@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use common::*;
-use hikae::app::{Hikae, PrintPackRequest, TemplateCopies};
-use hikae::audit::Action;
-use hikae::config::Config;
-use hikae::downtime::{Scope, ServiceKind};
-use hikae::drill::MilestoneKey;
-use hikae::monitor::{self, Monitor, ServiceDef, State};
-use hikae::record::PaperOrigin;
-use hikae::store::AuditQuery;
+use hikae_app::{Hikae, PrintPackRequest, TemplateCopies};
+use hikae_app::audit::Action;
+use hikae_app::config::Config;
+use hikae_app::downtime::{Scope, ServiceKind};
+use hikae_app::drill::MilestoneKey;
+use hikae_app::monitor::{self, Monitor, ServiceDef, State};
+use hikae_app::record::PaperOrigin;
+use hikae_store::AuditQuery;
 
 fn login(dir: &std::path::Path, id: &str, pin: &str) -> Hikae {
     Hikae::unlock(dir, id, pin)
@@ -28,14 +28,14 @@ fn login(dir: &std::path::Path, id: &str, pin: &str) -> Hikae {
 
 fn chain_ok(app: &Hikae) -> bool {
     let all = app
-        .store
+        .test_store()
         .audit_entries(&AuditQuery::default())
         .expect("audit");
-    hikae::audit::verify(&all, app.store.audit_anchor().expect("anchor")).is_empty()
+    hikae_app::audit::verify(&all, app.test_store().audit_anchor().expect("anchor")).is_empty()
 }
 
-fn entries(app: &Hikae, action: Action) -> Vec<hikae::audit::Entry> {
-    app.store
+fn entries(app: &Hikae, action: Action) -> Vec<hikae_app::audit::Entry> {
+    app.test_store()
         .audit_entries(&AuditQuery {
             action: Some(action),
             ..AuditQuery::default()
@@ -137,7 +137,7 @@ fn declared_downtime_is_audited_and_printed_on_records_made_during_it() {
 #[test]
 fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged() {
     let (dir, mut app) = app();
-    app.set_actor(hikae::audit::Actor::named("リーダー 試験 三奈"));
+    app.set_actor(hikae_app::audit::Actor::named("リーダー 試験 三奈"));
     let real = finalized_demo(&mut app, "nursing-soap");
     assert_eq!(app.sync_counts().expect("counts").pending, 1);
 
@@ -168,7 +168,7 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
     assert_eq!(refused.code(), "conflict", "{refused}");
     // the database keeps a record's drill as it was made
     assert!(app
-        .store
+        .test_store()
         .raw_connection()
         .execute(
             "UPDATE records SET drill_id = NULL WHERE id = ?1",
@@ -203,7 +203,7 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
         1,
         "only the real record waits"
     );
-    let forced = app.store.raw_connection().execute(
+    let forced = app.test_store().raw_connection().execute(
         "INSERT INTO outbox (record_id, state, next_attempt_at, queued_at) VALUES (?1, 'pending', 'x', 'x')",
         [&drill_rec.id],
     );
@@ -214,7 +214,7 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
     // nor can it be deleted while the drill runs
     assert!(app.purge_drill(&started.id).is_err());
     assert!(app
-        .store
+        .test_store()
         .raw_connection()
         .execute("DELETE FROM records WHERE id = ?1", [&drill_rec.id])
         .is_err());
@@ -233,7 +233,7 @@ fn a_drill_runs_from_start_to_report_and_its_records_are_never_sent_and_purged()
     assert!(raw.contains("訓練 / DRILL"), "watermark text:\n{raw}");
 
     let live = app.running_drill().expect("running").expect("a drill");
-    let at = |r: &hikae::drill::Report, k: MilestoneKey| {
+    let at = |r: &hikae_app::drill::Report, k: MilestoneKey| {
         r.milestones
             .iter()
             .find(|m| m.key == k)
@@ -445,7 +445,7 @@ fn probes_see_a_local_service_go_down_and_come_back() {
     });
     assert_eq!(probe(&mut m).state, State::Up);
     back.join().expect("served");
-    let declared = hikae::downtime::Downtime {
+    let declared = hikae_app::downtime::Downtime {
         id: "DN-x".into(),
         services: vec![ServiceKind::Ehr],
         scope: Scope::Ward,
@@ -461,12 +461,12 @@ fn probes_see_a_local_service_go_down_and_come_back() {
     let s = m.suggestion(Some(&declared)).expect("suggests recovery");
     assert_eq!(s.kind, "recover");
     // not for a practice downtime, nor for one declared while the service was already up
-    let practice = hikae::downtime::Downtime {
+    let practice = hikae_app::downtime::Downtime {
         drill_id: Some("DR-x".into()),
         ..declared.clone()
     };
     assert!(m.suggestion(Some(&practice)).is_none());
-    let later = hikae::downtime::Downtime {
+    let later = hikae_app::downtime::Downtime {
         started_at: Utc::now(),
         ..declared
     };
@@ -487,7 +487,7 @@ fn nothing_configured_nothing_probed() {
 #[test]
 fn print_pack_for_twenty_patients_has_every_page_headed() {
     let (dir, mut app) = app();
-    app.set_actor(hikae::audit::Actor::named("リーダー 試験 三奈"));
+    app.set_actor(hikae_app::audit::Actor::named("リーダー 試験 三奈"));
     let patients: Vec<_> = (1..=20)
         .map(|i| patient(&format!("P-{i:04}"), &format!("試験 患者{i}")))
         .collect();
@@ -600,7 +600,7 @@ fn paper_records_are_back_entered_with_their_original_time_and_author() {
         .single()
         .expect("time");
     assert_eq!(
-        hikae::app::paper_time("2026/11/22 03:10").expect("parse"),
+        hikae_app::paper_time("2026/11/22 03:10").expect("parse"),
         written
     );
     let rec = app
@@ -647,5 +647,5 @@ fn paper_records_are_back_entered_with_their_original_time_and_author() {
         }),
     );
     assert!(nobody.is_err(), "the original author is needed");
-    assert!(hikae::app::paper_time("昨日の夜").is_err());
+    assert!(hikae_app::paper_time("昨日の夜").is_err());
 }

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use hikae::app::{Hikae, DB_FILE};
-use hikae::auth::{Keyring, SlotKind};
+use hikae_app::{Hikae, DB_FILE};
+use hikae_auth::{Keyring, SlotKind};
 use serde_json::json;
 
 const PIN: &str = "246810";
@@ -74,8 +74,8 @@ fn a_copied_database_reads_as_noise() {
         .expect("unlock")
         .expect("right PIN");
     let found = app
-        .store
-        .search(&hikae::store::Query {
+        .test_store()
+        .search(&hikae_store::Query {
             text: Some(MARKER_ASCII.into()),
             ..Default::default()
         })
@@ -86,7 +86,7 @@ fn a_copied_database_reads_as_noise() {
         "records and search index survived encryption"
     );
     // the records written from here on go through the WAL: they must be encrypted too
-    app.audit(hikae::audit::Event::new(app.actor(), hikae::audit::Action::View).detail(MARKER_JA))
+    app.append_audit_event(hikae_app::audit::Event::new(app.actor(), hikae_app::audit::Action::View).detail(MARKER_JA))
         .expect("write");
 
     for (name, bytes) in files(dir.path()) {
@@ -138,7 +138,7 @@ fn a_wrong_pin_or_key_opens_nothing_and_changes_nothing() {
     let e = Hikae::open(dir.path()).err().expect("refused");
     assert_eq!(e.code(), "locked");
     // a key that is not this database's
-    let other = hikae::auth::DataKey::generate();
+    let other = hikae_auth::DataKey::generate();
     let e = Hikae::open_with_key(dir.path(), &other)
         .err()
         .expect("refused");
@@ -160,7 +160,7 @@ fn the_recovery_key_and_the_emergency_code_open_the_same_data() {
         .expect("unlock")
         .expect("right key");
     assert_eq!(
-        app.store.search(&Default::default()).expect("list").len(),
+        app.test_store().search(&Default::default()).expect("list").len(),
         2
     );
     drop(app);
@@ -190,7 +190,7 @@ fn a_damaged_encrypted_file_gives_a_clear_error_and_the_folder_is_left_alone() {
         let before = files(dir.path());
         let res = Hikae::unlock(dir.path(), "A0001", PIN).and_then(|o| {
             let app = o.expect("the keyring is intact");
-            app.store.search(&Default::default()).map(|_| ())
+            app.test_store().search(&Default::default()).map(|_| ())
         });
         let e = res
             .err()
@@ -208,7 +208,7 @@ fn a_damaged_encrypted_file_gives_a_clear_error_and_the_folder_is_left_alone() {
 fn an_interrupted_setup_is_finished_at_the_next_unlock() {
     // the keyring was written, the database not yet encrypted (power cut in between)
     let dir = with_records();
-    let key = hikae::auth::DataKey::generate();
+    let key = hikae_auth::DataKey::generate();
     let mut ring = Keyring::new(dir.path());
     ring.add(SlotKind::Account, "A0001", PIN, &key)
         .expect("slot");
@@ -217,7 +217,7 @@ fn an_interrupted_setup_is_finished_at_the_next_unlock() {
         .expect("unlock")
         .expect("right PIN");
     assert_eq!(
-        app.store.search(&Default::default()).expect("list").len(),
+        app.test_store().search(&Default::default()).expect("list").len(),
         2
     );
     drop(app);

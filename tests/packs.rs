@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::*;
-use hikae::app::Hikae;
-use hikae::pack::archive::{self, Files};
-use hikae::pack::sign;
+use hikae_app::Hikae;
+use hikae_packs::archive::{self, Files};
+use hikae_packs::sign;
 use serde_json::json;
 
 fn manifest(version: &str, state: &str, min_app: &str) -> String {
@@ -60,7 +60,7 @@ fn keys() -> Keys {
 
 fn signed(files: &Files, k: &Keys) -> (Vec<u8>, String) {
     let bytes = archive::build(files).expect("build");
-    let m = hikae::pack::Pack::from_files(files)
+    let m = hikae_packs::Pack::from_files(files)
         .map(|p| (p.manifest.id.clone(), p.manifest.version.clone()))
         .unwrap_or(("ward-east".into(), "0.2.0".into()));
     let sig = sign::sign(&bytes, &k.secret, None, &m.0, &m.1).expect("sign");

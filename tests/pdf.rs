@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use hikae::pdf::SUBSTITUTE;
-use hikae::render;
+use hikae_app::SUBSTITUTE;
+use hikae_packs::render;
 use serde_json::json;
 
 #[test]
@@ -212,7 +212,7 @@ fn drafts_are_marked_on_paper() {
 #[test]
 fn every_builtin_template_renders_empty_and_full() {
     let (_dir, mut app) = app();
-    for f in hikae::demo::fixtures().expect("fixtures") {
+    for f in hikae_app::demo::fixtures().expect("fixtures") {
         let empty = app
             .new_record(&f.template, f.patient.clone(), "x", values(json!({})))
             .expect("empty draft");
@@ -223,7 +223,7 @@ fn every_builtin_template_renders_empty_and_full() {
             let b = app.template_of(rec).expect("template");
             let (pack, t) = (&b.pack, b.template());
             let html = render::html_fragment(pack, t, rec).expect("html");
-            hikae::doc::parse(&html).expect("html stays inside the printable subset");
+            hikae_doc::parse(&html).expect("html stays inside the printable subset");
             let text = render::text(pack, t, rec).expect("text");
             assert!(
                 text.contains(&rec.patient.name) || f.template == "ward-handover",

@@ -7,9 +7,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
-use hikae::app::BatchProgress;
+use hikae_app::BatchProgress;
 
-fn three_records(app: &mut hikae::app::Hikae) -> Vec<String> {
+fn three_records(app: &mut hikae_app::Hikae) -> Vec<String> {
     let mut ids = Vec::new();
     for (i, name) in ["試験 一子", "試験 二郎", "試験 三子"].iter().enumerate() {
         let f = demo_fixture("sbar-handover");
@@ -74,7 +74,7 @@ fn a_bad_batch_fails_whole_and_names_the_problem() {
     let e = app.pdf_many(&ids, &mut |_| {}).unwrap_err();
     assert_eq!(e.code(), "record_not_found");
     assert!(e.to_string().contains("no-such-record"), "{e}");
-    let many = vec![ids[0].clone(); hikae::app::MAX_BATCH + 1];
+    let many = vec![ids[0].clone(); hikae_app::MAX_BATCH + 1];
     assert!(app
         .pdf_many(&many, &mut |_| {})
         .unwrap_err()
@@ -84,7 +84,7 @@ fn a_bad_batch_fails_whole_and_names_the_problem() {
 
 #[test]
 fn an_unknown_printer_is_refused_naming_the_ones_there_are() {
-    let e = hikae::print::print_pdf(b"%PDF-1.7", "no-such-printer-3F", "test", 1).unwrap_err();
+    let e = hikae_app::print::print_pdf(b"%PDF-1.7", "no-such-printer-3F", "test", 1).unwrap_err();
     assert_eq!(e.code(), "print_failed");
     assert!(
         e.to_string().contains("no-such-printer-3F") || e.to_string().contains("no printer"),
@@ -101,7 +101,7 @@ fn prints_to_a_real_cups_queue() {
         eprintln!("HIKAE_TEST_PRINTER not set: real printing not tested (scripts/test.sh sets it)");
         return;
     };
-    let listed = hikae::print::printers().expect("printers");
+    let listed = hikae_app::print::printers().expect("printers");
     assert!(listed.iter().any(|p| p.name == printer), "{listed:?}");
 
     let (dir, mut app) = app();
@@ -112,7 +112,7 @@ fn prints_to_a_real_cups_queue() {
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     let title = format!("hikae-test-{}", std::process::id());
-    let job = hikae::print::print_pdf(&pdf.bytes, &printer, &title, 1).expect("print");
+    let job = hikae_app::print::print_pdf(&pdf.bytes, &printer, &title, 1).expect("print");
     assert!(job.starts_with(&printer), "{job}");
 
     let start = Instant::now();

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use hikae::app::Hikae;
+use hikae_app::Hikae;
 
 const PROC: &str = "ai-outage";
 
@@ -73,7 +73,7 @@ fn bad_ticks_are_refused_with_a_clear_error() {
     let e = app.end_checklist(&run.id, "看護師 試験 花子").unwrap_err();
     assert_eq!(e.code(), "bad_state", "{e}");
     assert!(app.open_checklist(PROC).expect("open").is_none());
-    assert_eq!(app.store.checklists(Some(PROC)).expect("list").len(), 1);
+    assert_eq!(app.test_store().checklists(Some(PROC)).expect("list").len(), 1);
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn the_database_refuses_to_rewrite_ticks() {
         .expect("start");
     app.tick_step(&run.id, 0, true, "看護師 試験 花子")
         .expect("tick");
-    let db = app.store.raw_connection();
+    let db = app.test_store().raw_connection();
     for sql in [
         "UPDATE checklist_ticks SET by_whom = 'someone else'",
         "DELETE FROM checklist_ticks",
@@ -95,7 +95,7 @@ fn the_database_refuses_to_rewrite_ticks() {
         assert!(e.to_string().contains("checklist"), "{sql}: {e}");
     }
     app.end_checklist(&run.id, "看護師 試験 花子").expect("end");
-    let db = app.store.raw_connection();
+    let db = app.test_store().raw_connection();
     let e = db
         .execute(
             "INSERT INTO checklist_ticks (run_id, step, step_text, done, by_whom, at) VALUES (?1, 1, 'x', 1, 'x', '2026-11-21T00:00:00Z')",
@@ -119,7 +119,7 @@ fn the_checklist_prints_with_ticks_names_and_times_or_blank_for_paper() {
     let ticked = app
         .tick_step(&run.id, 1, true, "医師 試験 一郎")
         .expect("tick");
-    let at = hikae::record::jst(ticked.step_state(1).expect("ticked").at);
+    let at = hikae_app::record::jst(ticked.step_state(1).expect("ticked").at);
 
     let pdf = app.checklist_pdf(PROC, Some(&run.id)).expect("pdf");
     assert!(pdf.substituted.is_empty(), "{:?}", pdf.substituted);

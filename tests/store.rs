@@ -3,16 +3,16 @@
 mod common;
 
 use common::*;
-use hikae::record::Status;
-use hikae::store::{Query, Store, SCHEMA_VERSION};
-use hikae::Error;
+use hikae_app::record::Status;
+use hikae_store::{Query, Store, SCHEMA_VERSION};
+use hikae_app::Error;
 use serde_json::json;
 
 #[test]
 fn a_draft_saved_is_there_after_reopening() {
     let dir = tempfile::tempdir().expect("tempdir");
     let id = {
-        let mut app = hikae::app::Hikae::open(dir.path()).expect("open");
+        let mut app = hikae_app::Hikae::open(dir.path()).expect("open");
         let rec = app
             .new_record(
                 "sbar-handover",
@@ -34,7 +34,7 @@ fn a_draft_saved_is_there_after_reopening() {
         );
         rec.id
     };
-    let app = hikae::app::Hikae::open(dir.path()).expect("reopen");
+    let app = hikae_app::Hikae::open(dir.path()).expect("reopen");
     let rec = app.get(&id).expect("get");
     assert_eq!(rec.values["situation"], "発熱あり");
     assert_eq!(
@@ -79,13 +79,13 @@ fn finalizing_validates_normalizes_and_freezes_the_record() {
         Err(Error::Finalized(_))
     ));
     // the database itself refuses, not just this code
-    let raw = app.store.raw_connection().execute(
+    let raw = app.test_store().raw_connection().execute(
         "UPDATE records SET values_json = '{}' WHERE id = ?1",
         [&rec.id],
     );
     assert!(raw.expect_err("trigger").to_string().contains("immutable"));
     let raw = app
-        .store
+        .test_store()
         .raw_connection()
         .execute("DELETE FROM records WHERE id = ?1", [&rec.id]);
     assert!(raw.is_err());
@@ -113,7 +113,7 @@ fn a_correction_is_a_new_linked_version() {
         "only the newest version can be corrected"
     );
     assert_eq!(
-        app.store.superseded_by(&v1.id).expect("query"),
+        app.test_store().superseded_by(&v1.id).expect("query"),
         Some(v2.id.clone())
     );
     assert_eq!(
@@ -223,19 +223,19 @@ fn search_by_text_of_any_length_patient_template_and_status() {
 #[test]
 fn an_existing_database_is_migrated_with_its_records() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(hikae::app::DB_FILE);
+    let path = dir.path().join(hikae_app::DB_FILE);
     // a database left by a Hikae that only knew schema 1 (no search index)
     let old_id = {
         let mut old = Store::open_at_version(&path, 1).expect("v1 store");
         assert_eq!(old.schema_version().expect("version"), 1);
-        let app = hikae::app::Hikae::open(tempfile::tempdir().expect("t").path())
+        let app = hikae_app::Hikae::open(tempfile::tempdir().expect("t").path())
             .expect("app for provenance");
         let bound = app.template("sbar-handover").expect("template");
         let t = bound.template();
         let rec = old
-            .create(hikae::store::NewRecord {
+            .create(hikae_store::NewRecord {
                 patient: patient("DEMO-9", "古い 記録"),
-                provenance: hikae::record::Provenance {
+                provenance: hikae_app::record::Provenance {
                     pack_id: "hikae-default".into(),
                     pack_version: "0.1.0".into(),
                     template_id: "sbar-handover".into(),
@@ -260,8 +260,8 @@ fn an_existing_database_is_migrated_with_its_records() {
             .expect("insert v1 row");
         "11111111-2222-4333-8444-555555555555".to_string()
     };
-    let app = hikae::app::Hikae::open(dir.path()).expect("open migrates");
-    assert_eq!(app.store.schema_version().expect("version"), SCHEMA_VERSION);
+    let app = hikae_app::Hikae::open(dir.path()).expect("open migrates");
+    assert_eq!(app.test_store().schema_version().expect("version"), SCHEMA_VERSION);
     assert_eq!(
         app.get(&old_id).expect("old record").values["situation"],
         "旧版で作成した申し送り"
@@ -306,7 +306,7 @@ fn a_damaged_database_file_gives_a_clear_error_and_is_left_untouched() {
         .collect();
     std::fs::write(&path, &junk).expect("write junk");
     std::fs::write(dir.path().join("notes.txt"), "other data").expect("write other");
-    let err = hikae::app::Hikae::open(dir.path()).err().expect("refused");
+    let err = hikae_app::Hikae::open(dir.path()).err().expect("refused");
     let msg = err.to_string();
     assert!(
         msg.contains("not a Hikae database") && msg.contains("hikae.db"),
@@ -329,7 +329,7 @@ fn a_damaged_database_file_gives_a_clear_error_and_is_left_untouched() {
     // a truncated real database
     let dir2 = tempfile::tempdir().expect("tempdir");
     {
-        let mut app = hikae::app::Hikae::open(dir2.path()).expect("open");
+        let mut app = hikae_app::Hikae::open(dir2.path()).expect("open");
         finalized_demo(&mut app, "discharge-summary");
     }
     let p2 = dir2.path().join("hikae.db");
@@ -337,7 +337,7 @@ fn a_damaged_database_file_gives_a_clear_error_and_is_left_untouched() {
     let bytes = std::fs::read(&p2).expect("read");
     std::fs::write(&p2, &bytes[..bytes.len() / 3]).expect("truncate");
     let err =
-        hikae::app::Hikae::open(dir2.path()).and_then(|a| a.search(&Query::default()).map(|_| ()));
+        hikae_app::Hikae::open(dir2.path()).and_then(|a| a.search(&Query::default()).map(|_| ()));
     assert!(err.is_err(), "a truncated database is reported");
     assert_eq!(std::fs::read(&p2).expect("read").len(), bytes.len() / 3);
 }
@@ -349,7 +349,7 @@ fn typing_child() {
     let Ok(dir) = std::env::var("HIKAE_CRASH_DIR") else {
         return;
     };
-    let mut app = hikae::app::Hikae::open(std::path::Path::new(&dir)).expect("open");
+    let mut app = hikae_app::Hikae::open(std::path::Path::new(&dir)).expect("open");
     let id = std::env::var("HIKAE_CRASH_RECORD").expect("record id");
     let mut text = String::new();
     for i in 0..100_000 {
@@ -365,7 +365,7 @@ fn crash_while_typing_loses_at_most_the_unacknowledged_keystroke() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("tempdir");
     let id = {
-        let mut app = hikae::app::Hikae::open(dir.path()).expect("open");
+        let mut app = hikae_app::Hikae::open(dir.path()).expect("open");
         app.new_record(
             "sbar-handover",
             patient("DEMO-2", "架空 次郎"),
@@ -401,7 +401,7 @@ fn crash_while_typing_loses_at_most_the_unacknowledged_keystroke() {
         }
     }
     let _ = child.wait();
-    let app = hikae::app::Hikae::open(dir.path()).expect("reopen after crash");
+    let app = hikae_app::Hikae::open(dir.path()).expect("reopen after crash");
     let text = app.get(&id).expect("record").values["situation"]
         .as_str()
         .unwrap_or("")

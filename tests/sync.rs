@@ -13,9 +13,9 @@ use std::time::Duration;
 use base64::Engine;
 use common::*;
 use fhir_server::{FaultProxy, FhirServer, Plan};
-use hikae::app::Hikae;
-use hikae::store::{Filing, SyncState};
-use hikae::sync::{self, Phase, RowState};
+use hikae_app::Hikae;
+use hikae_store::{Filing, SyncState};
+use hikae_app::sync::{self, Phase, RowState};
 use sha1::Digest;
 
 /// Points the app's config at `endpoint`.
@@ -68,20 +68,20 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
             f.values.clone(),
         )
         .expect("draft");
-    assert!(app.store.outbox().expect("outbox").is_empty());
+    assert!(app.test_store().outbox().expect("outbox").is_empty());
     let fin = finalized_demo(&mut app, "discharge-summary");
-    let out = app.store.outbox().expect("outbox");
+    let out = app.test_store().outbox().expect("outbox");
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].record_id, fin.id);
     assert_eq!(out[0].state, SyncState::Pending);
-    assert!(app.store.outbox_entry(&draft.id).expect("entry").is_none());
+    assert!(app.test_store_mut().outbox_entry(&draft.id).expect("entry").is_none());
 
     // acknowledged stays acknowledged, and nothing is ever deleted
     let file = |f: Filing| vec![(fin.id.clone(), f)];
-    app.store
+    app.test_store_mut()
         .outbox_file(&file(Filing::Sending), &[])
         .expect("sending");
-    app.store
+    app.test_store_mut()
         .outbox_file(
             &file(Filing::Acknowledged {
                 server_id: "DocumentReference/42".into(),
@@ -90,7 +90,7 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
         )
         .expect("ack");
     let e = app
-        .store
+        .test_store_mut()
         .outbox_file(
             &file(Filing::Rejected {
                 error: "late 400".into(),
@@ -99,7 +99,7 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
         )
         .unwrap_err();
     assert!(e.to_string().contains("acknowledged"), "{e}");
-    let db = app.store.raw_connection();
+    let db = app.test_store().raw_connection();
     assert!(db.execute("DELETE FROM outbox", []).is_err());
 }
 
@@ -199,7 +199,7 @@ fn records_reach_a_real_fhir_server_once_and_corrections_supersede() {
     assert_eq!(o.progress.rejected, 0, "{o:?}");
     assert_eq!(server.count("DocumentReference"), 3);
     assert_eq!(server.count("Bundle"), 2, "discharge summary and referral");
-    for e in app.store.outbox().expect("outbox") {
+    for e in app.test_store().outbox().expect("outbox") {
         assert_eq!(e.state, SyncState::Acknowledged);
         let ids = e.server_id.expect("server id");
         assert!(ids.starts_with("DocumentReference/"), "{ids}");
@@ -235,9 +235,9 @@ fn records_reach_a_real_fhir_server_once_and_corrections_supersede() {
     );
     // the audit log says who sent what where
     let sent = app
-        .store
-        .audit_entries(&hikae::store::AuditQuery {
-            action: Some(hikae::audit::Action::Sync),
+        .test_store()
+        .audit_entries(&hikae_store::AuditQuery {
+            action: Some(hikae_app::audit::Action::Sync),
             ..Default::default()
         })
         .expect("audit");
@@ -257,13 +257,13 @@ fn a_thousand_records_arrive_exactly_once_through_every_fault() {
     let (_dir, mut app) = app();
     configure(&app, &proxy.base(), "batch_size = 25\ntimeout_secs = 5\n");
     let mut n = 0;
-    while app.store.outbox().expect("outbox").len() < 1000 {
-        hikae::demo::bulk(&mut app, 50).expect("bulk");
+    while app.test_store().outbox().expect("outbox").len() < 1000 {
+        hikae_app::demo::bulk(&mut app, 50).expect("bulk");
         n += 50;
         assert!(n < 5000, "bulk records are not being finalized");
     }
     let expected: Vec<String> = app
-        .store
+        .test_store()
         .outbox()
         .expect("outbox")
         .into_iter()
@@ -306,7 +306,7 @@ fn a_thousand_records_arrive_exactly_once_through_every_fault() {
     }
     let bundles = by_identifier(&server, "Bundle");
     assert!(bundles.values().all(|&n| n == 1), "a document Bundle twice");
-    let states = app.store.outbox().expect("outbox");
+    let states = app.test_store().outbox().expect("outbox");
     assert!(states.iter().all(|e| e.state == SyncState::Acknowledged));
     eprintln!(
         "{} records in {runs} runs; proxy: {} requests, {} dropped, {} delayed, {} × 500, {} × 503, {} reset after commit",
@@ -343,7 +343,7 @@ fn a_rejected_record_never_blocks_the_others_and_can_be_fixed_and_resent() {
     assert_eq!(o.progress.acknowledged, 4, "{o:?}");
     assert_eq!(o.progress.rejected, 1, "{o:?}");
     let e = app
-        .store
+        .test_store()
         .outbox_entry(&bad.id)
         .expect("entry")
         .expect("queued");
@@ -355,7 +355,7 @@ fn a_rejected_record_never_blocks_the_others_and_can_be_fixed_and_resent() {
     );
     for id in &good {
         assert_eq!(
-            app.store.outbox_entry(id).expect("e").expect("q").state,
+            app.test_store().outbox_entry(id).expect("e").expect("q").state,
             SyncState::Acknowledged
         );
     }
@@ -438,8 +438,8 @@ fn temporary_patient_ids_wait_for_mapping_which_is_audited() {
     let text = poppler("pdftotext", &[sent.to_str().expect("p"), "-"]);
     assert!(text.contains("P-0042"), "{text}");
     let mapped = app
-        .store
-        .audit_entries(&hikae::store::AuditQuery::default())
+        .test_store()
+        .audit_entries(&hikae_store::AuditQuery::default())
         .expect("audit")
         .into_iter()
         .any(|e| {
@@ -460,7 +460,7 @@ fn every_emitted_resource_is_valid_fhir_and_the_validator_catches_a_bad_hash() {
     let (dir, mut app) = app();
     configure(&app, "http://127.0.0.1:9", "");
     let mut templates = std::collections::BTreeSet::new();
-    for f in hikae::demo::fixtures().expect("fixtures") {
+    for f in hikae_app::demo::fixtures().expect("fixtures") {
         let Some(reviewer) = &f.final_reviewer else {
             continue; // a fixture meant to stay a draft
         };
@@ -525,7 +525,7 @@ fn a_server_that_refuses_our_credentials_stops_the_run_and_loses_nothing() {
             .contains("credentials"),
         "{o:?}"
     );
-    let e = app.store.outbox_entry(&r.id).expect("e").expect("queued");
+    let e = app.test_store().outbox_entry(&r.id).expect("e").expect("queued");
     assert_eq!(
         e.state,
         SyncState::Pending,
@@ -542,8 +542,8 @@ fn a_run_stopped_midway_resumes_without_duplicates() {
     let proxy = FaultProxy::start(server.addr, Plan::none());
     let (_dir, mut app) = app();
     configure(&app, &proxy.base(), "batch_size = 5\n");
-    hikae::demo::bulk(&mut app, 40).expect("bulk");
-    let queued = app.store.outbox().expect("outbox").len();
+    hikae_app::demo::bulk(&mut app, 40).expect("bulk");
+    let queued = app.test_store().outbox().expect("outbox").len();
     // cancelled after the first answer
     let client = app.sync_client().expect("client");
     let cancel = AtomicBool::new(false);
@@ -563,7 +563,7 @@ fn a_run_stopped_midway_resumes_without_duplicates() {
     assert!(!taken.is_empty());
     for t in &taken {
         assert_eq!(
-            app.store
+            app.test_store()
                 .outbox_entry(&t.record_id)
                 .expect("e")
                 .expect("q")

@@ -3,10 +3,9 @@
 use serde::Serialize;
 use tauri::State;
 
-use hikae::audit::{verify, Action, Entry};
-use hikae::auth::session::Permission;
-use hikae::record::jst;
-use hikae::store::AuditQuery;
+use hikae_app::audit::{Action, Entry};
+use hikae_app::record::jst;
+use hikae_app::AuditQuery;
 
 use crate::error::CmdResult;
 use crate::AppState;
@@ -36,9 +35,9 @@ pub fn audit_log(
     break_glass_only: bool,
 ) -> CmdResult<AuditView> {
     let app = state.lock()?;
-    app.require(Permission::ReviewAudit)?;
-    let all = app.store.audit_entries(&AuditQuery::default())?;
-    let findings = verify(&all, app.store.audit_anchor()?)
+    let check = app.audit_check()?;
+    let findings = check
+        .findings
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -50,7 +49,6 @@ pub fn audit_log(
         limit: Some(500),
     };
     let entries = app
-        .store
         .audit_entries(&q)?
         .into_iter()
         .rev()
@@ -58,7 +56,7 @@ pub fn audit_log(
             at_jst: format!(
                 "{} {}",
                 jst(e.at).split(' ').next().unwrap_or_default(),
-                hikae::record::jst_clock(e.at)
+                hikae_app::record::jst_clock(e.at)
             ),
             entry: e,
         })
@@ -66,6 +64,6 @@ pub fn audit_log(
     Ok(AuditView {
         entries,
         findings,
-        total: all.len(),
+        total: check.entries.len(),
     })
 }

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Emitter, Manager, State};
 
-use hikae::app::{BatchProgress, PrintPackRequest};
-use hikae::audit::Action;
-use hikae::config::{Config, TlsConfig};
-use hikae::downtime::{Downtime, Scope, ServiceKind};
-use hikae::drill::{Report, Scenario, Summary};
-use hikae::monitor::{self, Monitor, ServiceStatus, Suggestion};
-use hikae::record::{jst, Patient};
+use hikae_app::{BatchProgress, PrintPackRequest};
+use hikae_app::audit::Action;
+use hikae_app::config::TlsConfig;
+use hikae_app::downtime::{Downtime, Scope, ServiceKind};
+use hikae_app::drill::{Report, Scenario, Summary};
+use hikae_app::monitor::{self, Monitor, ServiceStatus, Suggestion};
+use hikae_app::record::{jst, Patient};
 
 use crate::error::CmdResult;
 use crate::printing::{write_pdf, Exported, Printed};
@@ -31,7 +31,7 @@ impl MonitorState {
     pub fn new(data_dir: &std::path::Path) -> MonitorState {
         // a broken config.toml is reported where it is used (sync, roster); here it only
         // means nothing is probed
-        let cfg = Config::load(data_dir).ok();
+        let cfg = hikae_app::config::load(data_dir).ok();
         MonitorState {
             monitor: Mutex::new(cfg.as_ref().map(Monitor::new)),
             tls: cfg.map(|c| c.tls).unwrap_or_default(),
@@ -229,7 +229,7 @@ pub async fn print_drill_report(
     copies: u32,
 ) -> CmdResult<Printed> {
     let pdf = state.lock()?.drill_report_pdf(&id)?;
-    let job = hikae::print::print_pdf(
+    let job = hikae_app::print::print_pdf(
         &pdf.bytes,
         &printer,
         &format!("Hikae 訓練報告 {id}"),
@@ -251,7 +251,7 @@ pub fn purge_drill(state: State<AppState>, id: String) -> CmdResult<usize> {
 pub fn current_patients(state: State<AppState>) -> CmdResult<Vec<Patient>> {
     Ok(state
         .lock()?
-        .recent_patients(hikae::app::MAX_PACK_PATIENTS)?)
+        .recent_patients(hikae_app::MAX_PACK_PATIENTS)?)
 }
 
 fn pack_pdf(
@@ -260,7 +260,7 @@ fn pack_pdf(
     how: Action,
     detail: &str,
     on_progress: &Channel<BatchProgress>,
-) -> CmdResult<hikae::pdf::Pdf> {
+) -> CmdResult<hikae_app::Pdf> {
     Ok(state
         .lock()?
         .print_pack(request, how, detail, &mut |done, total| {
@@ -295,7 +295,7 @@ pub async fn print_print_pack(
 ) -> CmdResult<Printed> {
     let detail = format!("printer {printer}, {copies} copies");
     let pdf = pack_pdf(&state, &request, Action::Print, &detail, &on_progress)?;
-    let job = hikae::print::print_pdf(&pdf.bytes, &printer, "Hikae 紙運用セット", copies)?;
+    let job = hikae_app::print::print_pdf(&pdf.bytes, &printer, "Hikae 紙運用セット", copies)?;
     Ok(Printed {
         job,
         pages: pdf.pages,

@@ -7,13 +7,13 @@ use serde::Serialize;
 pub struct CmdError {
     pub code: &'static str,
     pub message: String,
-    pub fields: Vec<hikae::form::FieldError>,
+    pub fields: Vec<hikae_app::form::FieldError>,
 }
 
-impl From<hikae::Error> for CmdError {
-    fn from(e: hikae::Error) -> Self {
+impl From<hikae_app::Error> for CmdError {
+    fn from(e: hikae_app::Error) -> Self {
         let fields = match &e {
-            hikae::Error::Invalid(f) => f.clone(),
+            hikae_app::Error::Invalid(f) => f.clone(),
             _ => Vec::new(),
         };
         CmdError {
@@ -32,7 +32,7 @@ mod tests {
 
     #[test]
     fn errors_serialize_with_code_message_and_fields() {
-        let e: CmdError = hikae::Error::RecordNotFound("x".into()).into();
+        let e: CmdError = hikae_app::Error::RecordNotFound("x".into()).into();
         let v = serde_json::to_value(&e).expect("serialize");
         assert_eq!(v["code"], "record_not_found");
         assert_eq!(v["fields"], serde_json::json!([]));

@@ -3,8 +3,8 @@
 use serde::Serialize;
 use tauri::State;
 
-use hikae::form::{FormDef, L10n};
-use hikae::procedure::{Contact, Procedure};
+use hikae_app::form::{FormDef, L10n};
+use hikae_app::procedure::{Contact, Procedure};
 
 use crate::error::CmdResult;
 use crate::AppState;
@@ -116,31 +116,14 @@ pub fn ui_ready(screen: String) {
 /// them. (Local accounts with PINs replace this; until then it is a name, not a login.)
 #[tauri::command]
 pub fn set_user(state: State<AppState>, name: String) -> CmdResult<()> {
-    let name = name.trim();
     if state.encrypted {
-        return Err(hikae::Error::Locked("log in with your staff ID and PIN".into()).into());
+        return Err(hikae_app::Error::Locked("log in with your staff ID and PIN".into()).into());
     }
-    if name.is_empty() {
-        return Err(hikae::Error::Input("a name is needed".into()).into());
-    }
-    let mut app = state.lock()?;
-    let actor = hikae::audit::Actor::named(name);
-    app.set_actor(actor.clone());
-    app.audit(
-        hikae::audit::Event::new(&actor, hikae::audit::Action::Login)
-            .detail("named on the start screen (no local account)"),
-    )?;
-    Ok(())
+    Ok(state.lock()?.name_user(&name)?)
 }
 
 /// A setting changed on the settings screen (language, text size, auto-lock): audited.
 #[tauri::command]
 pub fn record_setting(state: State<AppState>, name: String, value: String) -> CmdResult<()> {
-    let mut app = state.lock()?;
-    let actor = app.actor().clone();
-    app.audit(
-        hikae::audit::Event::new(&actor, hikae::audit::Action::Settings)
-            .detail(format!("{name} = {value}")),
-    )?;
-    Ok(())
+    Ok(state.lock()?.audit_setting(&name, &value)?)
 }

@@ -1,4 +1,4 @@
-//! Hikae desktop shell (Tauri 2). Thin: each command calls `hikae::app` and returns plain data
+//! Hikae desktop shell (Tauri 2). Thin: each command calls `hikae_app::app` and returns plain data
 //! or a `CmdError {code, message, fields}`. No domain logic lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -23,16 +23,16 @@ use error::CmdError;
 pub struct AppState {
     pub data_dir: PathBuf,
     pub encrypted: bool,
-    app: Mutex<Option<hikae::app::Hikae>>,
+    app: Mutex<Option<hikae_app::Hikae>>,
     pub sync: sync::SyncRuns,
     pub monitor: continuity::MonitorState,
 }
 
 /// The open Hikae, for as long as a command holds the lock.
-pub struct AppGuard<'a>(MutexGuard<'a, Option<hikae::app::Hikae>>);
+pub struct AppGuard<'a>(MutexGuard<'a, Option<hikae_app::Hikae>>);
 
 impl Deref for AppGuard<'_> {
-    type Target = hikae::app::Hikae;
+    type Target = hikae_app::Hikae;
     fn deref(&self) -> &Self::Target {
         // `AppState::lock` only builds a guard around `Some`
         self.0.as_ref().expect("AppGuard holds an open Hikae")
@@ -46,7 +46,7 @@ impl DerefMut for AppGuard<'_> {
 }
 
 impl AppState {
-    pub fn slot(&self) -> Result<MutexGuard<'_, Option<hikae::app::Hikae>>, CmdError> {
+    pub fn slot(&self) -> Result<MutexGuard<'_, Option<hikae_app::Hikae>>, CmdError> {
         self.app.lock().map_err(|_| CmdError {
             code: "internal",
             message: "state lock poisoned".into(),
@@ -58,7 +58,7 @@ impl AppState {
     pub fn lock(&self) -> Result<AppGuard<'_>, CmdError> {
         let guard = self.slot()?;
         if guard.is_none() {
-            return Err(hikae::Error::Locked("log in first".into()).into());
+            return Err(hikae_app::Error::Locked("log in first".into()).into());
         }
         Ok(AppGuard(guard))
     }
@@ -77,7 +77,7 @@ fn data_dir() -> Result<PathBuf, String> {
     }
     match std::env::var_os("HIKAE_DATA_DIR") {
         Some(d) => Ok(PathBuf::from(d)),
-        None => hikae::app::default_data_dir().map_err(|e| e.to_string()),
+        None => hikae_app::default_data_dir().map_err(|e| e.to_string()),
     }
 }
 
@@ -94,12 +94,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let encrypted = hikae::auth::Keyring::exists(&dir);
+    let encrypted = hikae_app::Hikae::is_encrypted(&dir);
     // encrypted data opens at the first login; unencrypted (demos, development) opens now
     let app = if encrypted {
         None
     } else {
-        match hikae::app::Hikae::open(&dir) {
+        match hikae_app::Hikae::open(&dir) {
             Ok(a) => {
                 for w in &a.warnings {
                     eprintln!("hikae: warning: {w}");

@@ -5,10 +5,10 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use hikae::app::BatchProgress;
-use hikae::audit::Action;
-use hikae::pdf::Pdf;
-use hikae::print::Printer;
+use hikae_app::BatchProgress;
+use hikae_app::audit::Action;
+use hikae_app::Pdf;
+use hikae_app::print::Printer;
 
 use crate::error::CmdResult;
 use crate::AppState;
@@ -25,7 +25,7 @@ pub struct Exported {
 /// The file appears whole or not at all (temporary file in the same folder, then rename);
 /// nothing else is written.
 pub fn write_pdf(pdf: Pdf, path: String) -> CmdResult<Exported> {
-    hikae::export::write_atomically(std::path::Path::new(&path), &pdf.bytes)?;
+    hikae_app::write_atomically(std::path::Path::new(&path), &pdf.bytes)?;
     Ok(Exported {
         path,
         pages: pdf.pages,
@@ -77,7 +77,7 @@ pub async fn export_batch_pdf(
 
 #[tauri::command]
 pub fn list_printers() -> CmdResult<Vec<Printer>> {
-    Ok(hikae::print::printers()?)
+    Ok(hikae_app::print::printers()?)
 }
 
 #[derive(Serialize)]
@@ -98,7 +98,7 @@ pub async fn print_records(
     let detail = format!("printer {printer}, {copies} copies");
     let pdf = batch(&state, &ids, &on_progress, Action::Print, &detail)?;
     let title = format!("Hikae {}件", ids.len());
-    let job = hikae::print::print_pdf(&pdf.bytes, &printer, &title, copies)?;
+    let job = hikae_app::print::print_pdf(&pdf.bytes, &printer, &title, copies)?;
     Ok(Printed {
         job,
         pages: pdf.pages,

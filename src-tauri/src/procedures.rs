@@ -3,8 +3,8 @@
 use serde::Serialize;
 use tauri::State;
 
-use hikae::record::jst;
-use hikae::store::ChecklistRun;
+use hikae_app::record::jst;
+use hikae_app::ChecklistRun;
 
 use crate::error::CmdResult;
 use crate::printing::{write_pdf, Exported, Printed};
@@ -28,7 +28,7 @@ pub struct RunView {
     pub steps: Vec<Option<StepState>>,
 }
 
-fn view(app: &hikae::app::Hikae, run: ChecklistRun) -> CmdResult<RunView> {
+fn view(app: &hikae_app::Hikae, run: ChecklistRun) -> CmdResult<RunView> {
     let n = app
         .procedure(&run.procedure_id)
         .map(|(_, p)| p.steps.len())
@@ -120,7 +120,7 @@ pub fn print_checklist(
         .checklist_pdf(&procedure_id, run_id.as_deref())?;
     let title = format!("Hikae checklist {procedure_id}");
     Ok(Printed {
-        job: hikae::print::print_pdf(&pdf.bytes, &printer, &title, copies)?,
+        job: hikae_app::print::print_pdf(&pdf.bytes, &printer, &title, copies)?,
         pages: pdf.pages,
     })
 }

@@ -1,12 +1,12 @@
-//! Commands about records: thin calls into `hikae::app`, plain data out.
+//! Commands about records: thin calls into `hikae_app::app`, plain data out.
 
 use serde::Serialize;
 use tauri::State;
 
-use hikae::audit::Action;
-use hikae::form::{FieldError, FormDef, Values};
-use hikae::record::{jst, jst_clock, Patient, Record};
-use hikae::store::Query;
+use hikae_app::audit::Action;
+use hikae_app::form::{FieldError, FormDef, Values};
+use hikae_app::record::{jst, jst_clock, Patient, Record};
+use hikae_app::Query;
 
 use crate::error::CmdResult;
 use crate::AppState;
@@ -30,13 +30,13 @@ pub struct Saved {
     pub problems: Vec<FieldError>,
 }
 
-fn view(app: &hikae::app::Hikae, record: Record) -> CmdResult<RecordView> {
+fn view(app: &hikae_app::Hikae, record: Record) -> CmdResult<RecordView> {
     let bound = app.template_of(&record)?;
     let form = bound.template().form.clone();
     let problems = form.validate(&record.values);
-    let superseded_by = app.store.superseded_by(&record.id)?;
+    let superseded_by = app.superseded_by(&record.id)?;
     Ok(RecordView {
-        notes: hikae::render::context_lines(&record.context),
+        notes: hikae_app::render::context_lines(&record.context),
         created_jst: jst(record.created_at),
         updated_jst: jst(record.updated_at),
         record,
@@ -56,9 +56,9 @@ pub fn new_record(
     paper: Option<crate::continuity::PaperArg>,
 ) -> CmdResult<RecordView> {
     let paper = paper
-        .map(|p| -> hikae::Result<_> {
-            Ok(hikae::record::PaperOrigin {
-                written_at: hikae::app::paper_time(&p.written_at)?,
+        .map(|p| -> hikae_app::Result<_> {
+            Ok(hikae_app::record::PaperOrigin {
+                written_at: hikae_app::paper_time(&p.written_at)?,
                 author: p.author,
             })
         })
@@ -122,10 +122,7 @@ pub fn correct_record(
 /// The same HTML the PDF is laid out from.
 #[tauri::command]
 pub fn preview_html(state: State<AppState>, id: String) -> CmdResult<String> {
-    let app = state.lock()?;
-    let rec = app.get(&id)?;
-    let b = app.template_of(&rec)?;
-    Ok(hikae::render::html_fragment(&b.pack, b.template(), &rec)?)
+    Ok(state.lock()?.preview_html(&id)?)
 }
 
 #[tauri::command]
@@ -162,13 +159,13 @@ pub fn search_records(
         .filter(|d| !d.is_empty())
         .map(|d| {
             chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                .map_err(|_| hikae::Error::Input(format!("date must be YYYY-MM-DD, not '{d}'")))
+                .map_err(|_| hikae_app::Error::Input(format!("date must be YYYY-MM-DD, not '{d}'")))
         })
         .transpose()?;
     let app = state.lock()?;
     let q = Query {
         text: text.filter(|t| !t.trim().is_empty()),
-        status: status.as_deref().and_then(hikae::record::Status::parse),
+        status: status.as_deref().and_then(hikae_app::record::Status::parse),
         template: template.filter(|t| !t.is_empty()),
         patient: None,
         date,

@@ -3,9 +3,9 @@
 use serde::Serialize;
 use tauri::State;
 
-use hikae::app::Hikae;
-use hikae::auth::roster::StaffRole;
-use hikae::record::jst;
+use hikae_app::Hikae;
+use hikae_app::auth::StaffRole;
+use hikae_app::record::jst;
 
 use crate::error::CmdResult;
 use crate::AppState;
@@ -58,7 +58,7 @@ pub fn login(
     staff_id: String,
     pin: String,
 ) -> CmdResult<SessionView> {
-    let wrong = || hikae::Error::Locked("wrong staff ID or PIN".into());
+    let wrong = || hikae_app::Error::Locked("wrong staff ID or PIN".into());
     let mut slot = state.slot()?;
     match slot.as_mut() {
         None => {
@@ -86,15 +86,15 @@ pub fn break_glass(
     code: String,
 ) -> CmdResult<SessionView> {
     let role = StaffRole::parse(&role)
-        .ok_or_else(|| hikae::Error::Input(format!("unknown role '{role}'")))?;
+        .ok_or_else(|| hikae_app::Error::Input(format!("unknown role '{role}'")))?;
     let mut slot = state.slot()?;
     // a new app with its own emergency session (the previous one, if any, is closed)
     let app = Hikae::break_glass(&state.data_dir, &name, role, &reason, &code)?;
     *slot = Some(app);
     let app = slot
         .as_ref()
-        .ok_or_else(|| hikae::Error::Locked("break-glass failed".into()))?;
-    session_view(app).ok_or_else(|| hikae::Error::Locked("break-glass failed".into()).into())
+        .ok_or_else(|| hikae_app::Error::Locked("break-glass failed".into()))?;
+    session_view(app).ok_or_else(|| hikae_app::Error::Locked("break-glass failed".into()).into())
 }
 
 /// Lock now (Ctrl+L, or after inactivity).

@@ -10,9 +10,9 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Emitter, Manager, State};
 
-use hikae::app::Hikae;
-use hikae::store::OutboxCounts;
-use hikae::sync::{self, Outcome, Progress, Reconciliation};
+use hikae_app::Hikae;
+use hikae_app::OutboxCounts;
+use hikae_app::sync::{self, Outcome, Progress, Reconciliation};
 
 use crate::error::{CmdError, CmdResult};
 use crate::printing::{write_pdf, Exported, Printed};
@@ -29,11 +29,12 @@ pub struct SyncRuns {
 struct Host<'a>(&'a AppState);
 
 impl sync::Host for Host<'_> {
-    fn with<R>(&self, f: impl FnOnce(&mut Hikae) -> hikae::Result<R>) -> hikae::Result<R> {
-        let mut slot = self.0.slot().map_err(|e| hikae::Error::Input(e.message))?;
+    type Outbox = Hikae;
+    fn with<R>(&self, f: impl FnOnce(&mut Hikae) -> hikae_app::Result<R>) -> hikae_app::Result<R> {
+        let mut slot = self.0.slot().map_err(|e| hikae_app::Error::Input(e.message))?;
         match slot.as_mut() {
             Some(app) => f(app),
-            None => Err(hikae::Error::Locked("log in first".into())),
+            None => Err(hikae_app::Error::Locked("log in first".into())),
         }
     }
 }
@@ -116,7 +117,7 @@ pub async fn print_sync_report(
     copies: u32,
 ) -> CmdResult<Printed> {
     let pdf = state.lock()?.reconciliation_pdf()?;
-    let job = hikae::print::print_pdf(&pdf.bytes, &printer, "Hikae 同期照合レポート", copies)?;
+    let job = hikae_app::print::print_pdf(&pdf.bytes, &printer, "Hikae 同期照合レポート", copies)?;
     Ok(Printed {
         job,
         pages: pdf.pages,

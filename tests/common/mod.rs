@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hikae::app::Hikae;
-use hikae::form::Values;
-use hikae::record::{Patient, Record};
+use hikae_app::Hikae;
+use hikae_app::form::Values;
+use hikae_app::record::{Patient, Record};
 
 pub fn hikae_bin() -> &'static str {
     env!("CARGO_BIN_EXE_hikae")
@@ -89,8 +89,8 @@ pub fn app() -> (tempfile::TempDir, Hikae) {
     (dir, app)
 }
 
-pub fn demo_fixture(template: &str) -> hikae::demo::Fixture {
-    hikae::demo::fixtures()
+pub fn demo_fixture(template: &str) -> hikae_app::demo::Fixture {
+    hikae_app::demo::fixtures()
         .expect("fixtures")
         .into_iter()
         .find(|f| f.template == template)
@@ -166,11 +166,11 @@ ward = "3東"
 
 /// (public key file, secret key file) of a fresh unencrypted signing key.
 pub fn signing_key() -> (String, String) {
-    hikae::pack::sign::keygen(None).expect("keygen")
+    hikae_packs::sign::keygen(None).expect("keygen")
 }
 
 pub fn sign_roster(text: &str, secret_key: &str, version: u64) -> String {
-    hikae::pack::sign::sign_roster(
+    hikae_packs::sign::sign_roster(
         text.as_bytes(),
         secret_key,
         None,

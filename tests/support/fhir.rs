@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub fn server_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir-server")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fhir-server")
 }
 
 /// The Medplum-based FHIR server, stopped on drop.

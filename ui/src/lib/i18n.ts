@@ -1,4 +1,5 @@
 // UI texts, Japanese first. The core returns codes; their wording lives here.
+import type { ErrorCode } from "./generated/errors";
 import type { FieldError, L10n, MilestoneKey, ServiceKind, ServiceState } from "./types";
 
 export type Lang = "ja" | "en";
@@ -283,6 +284,8 @@ const T = {
   packWhat: ["紙運用セット（{n} 名）", "Paper pack ({n} patients)"],
   selectNone: ["すべて外す", "Select none"],
   selectEvery: ["すべて選ぶ", "Select all"],
+  // under an error's text: the core's English message, for the administrator
+  errorDetail: ["管理者向けの詳細：{message}", "Details for the administrator: {message}"],
 } satisfies Record<string, [string, string]>;
 
 export const ROLE: Record<string, [string, string]> = {
@@ -367,4 +370,44 @@ export function problemText(lang: Lang, e: FieldError): string {
     too_few_rows: "More rows needed",
   };
   return (lang === "ja" ? ja : en)[p.code] ?? p.code;
+}
+
+/** Every error code of the core (ui/src/lib/generated/errors.ts) in words: what happened, then what to do. */
+export const ERROR_TEXT = {
+  record_not_found: ["この記録が見つかりません。記録一覧を開き直して探してください。", "This record cannot be found. Open the record list again and look for it."],
+  template_not_found: ["この記録の様式が見つかりません。管理者に連絡してください。", "The form for this record cannot be found. Tell the administrator."],
+  invalid_values: ["入力に直す項目があります。印の付いた項目を直してください。", "Some entries need fixing: correct the marked fields."],
+  record_finalized: ["この記録は確定済みのため変更できません。「訂正版を作成」で訂正してください。", "This record is finalized and cannot be changed. Use “Make a correction” instead."],
+  bad_state: ["この記録の今の状態では、この操作はできません。記録を開き直して確認してください。", "This cannot be done with the record as it is now. Open the record again and check it."],
+  not_found: ["対象が見つかりません。画面を開き直して、もう一度行ってください。", "It cannot be found. Open the screen again and try once more."],
+  conflict: ["今のアプリの状態（訓練の実施中など）のため、この操作は受け付けられませんでした。画面上部の表示を確認してください。", "Refused because of the app's current state (for example, a drill is running). Check the band at the top of the screen."],
+  pack_invalid: ["テンプレート集が壊れているか、受け付けられませんでした。管理者に連絡してください。", "The template pack is broken or was refused. Tell the administrator."],
+  template_error: ["様式に誤りがあり、表示・印刷できません。管理者に連絡してください。", "The form has an error and cannot be shown or printed. Tell the administrator."],
+  missing_glyph: ["印刷できない文字が含まれています。その文字を別の書き方（かな・常用漢字など）に変えてください。", "The text has a character that cannot be printed. Write it another way (for example in kana)."],
+  layout_error: ["印刷するページを作れませんでした。とても長い入力を短くしてもう一度行うか、管理者に連絡してください。", "The printed page could not be made. Shorten very long entries and try again, or tell the administrator."],
+  database_error: ["データを読み込み・保存できませんでした。保存済みのデータは失われていません。管理者に連絡してください。", "The data could not be read or saved. Nothing already saved is lost. Tell the administrator."],
+  schema_too_new: ["この端末のデータは新しい版のHikaeで作られたため開けません。管理者に連絡してください。", "The data on this PC was made by a newer Hikae and cannot be opened. Tell the administrator."],
+  io_error: ["ファイルを読み書きできませんでした。保存先と空き容量を確認して、もう一度行ってください。", "A file could not be read or written. Check the folder and the free space, then try again."],
+  bad_input: ["入力内容を受け付けられませんでした。内容を確認して、もう一度入力してください。", "The input was not accepted. Check it and enter it again."],
+  print_failed: ["印刷できませんでした。プリンタ（電源・用紙・接続）を確認して再試行するか、PDFとして保存してください。", "Printing failed. Check the printer (power, paper, cable) and try again, or save as PDF."],
+  audit_broken: ["監査ログの改ざんを検出しました。すぐに管理者に連絡してください。", "The audit log has been tampered with. Tell the administrator immediately."],
+  locked: ["画面がロックされています。職員IDとPINでログインしてください。", "The screen is locked: log in with your staff ID and PIN."],
+  forbidden: ["あなたの職種ではこの操作はできません。必要ならリーダー看護師か管理者に依頼してください。", "Your role is not allowed to do this. Ask a charge nurse or an administrator if it is needed."],
+  internal: ["予期しないエラーが起きました。もう一度行い、続くときは管理者に連絡してください。", "An unexpected error happened. Try again; if it keeps happening, tell the administrator."],
+  sync_running: ["送信はすでに実行中です。終わるまでお待ちください。", "A sync is already running. Wait for it to finish."],
+} satisfies Record<ErrorCode, [string, string]>;
+
+/**
+ * A thrown value in words: a CmdError `{code, message, fields}` from a Tauri command by its code
+ * (unknown or missing code: the `internal` text), a thrown string or anything else as `internal`.
+ * The core's English message follows on a second line for the administrator.
+ */
+export function errorText(lang: Lang, e: unknown): string {
+  const o = typeof e === "object" && e !== null ? (e as { code?: unknown; message?: unknown }) : null;
+  const code = typeof o?.code === "string" ? o.code : "";
+  const known = Object.hasOwn(ERROR_TEXT, code);
+  const message = o ? (typeof o.message === "string" ? o.message : "") : e === undefined || e === null ? "" : String(e);
+  const text = ERROR_TEXT[known ? (code as ErrorCode) : "internal"][lang === "ja" ? 0 : 1];
+  const detail = known || !code ? message : message ? `${code}: ${message}` : code;
+  return detail ? `${text}\n${tf(lang, "errorDetail", { message: detail })}` : text;
 }

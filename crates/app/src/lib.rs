@@ -1,0 +1,646 @@
+//! Use cases: what a person does with Hikae, as one call each. The CLI and the desktop
+//! shell are thin layers over this; rules (validation before finalizing, drafts accept
+//! anything typed, unknown fields refused, packs verified) live here or below, never in a
+//! frontend.
+//!
+//! Architecture Invariant: this crate is the only API the shells use. The store is private
+//! to it (no public field, no re-export of `Store`), and every use case that reads or writes
+//! patient data calls `require(...)` before it touches the store.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+
+mod audit_review;
+mod batch;
+mod checklist;
+pub mod config;
+mod continuity;
+pub mod demo;
+pub mod authoring;
+pub mod print;
+mod packs;
+mod security;
+pub mod sync;
+pub use continuity::{paper_time, PrintPackRequest, TemplateCopies, MAX_PACK_PATIENTS};
+
+// What the shells may name: the domain's plain data, the document types they hand on, and the
+// store's query and row types (never the store itself).
+pub use hikae_domain::{audit, downtime, drill, form, procedure, record, Error, Result};
+pub use hikae_doc::pdf::{Pdf, SUBSTITUTE};
+pub use hikae_store::{AuditQuery, ChecklistRun, OutboxCounts, Query};
+pub use hikae_sync::monitor;
+/// Writing a file a person chose: whole or not at all.
+pub use hikae_files::write_atomically;
+
+/// Roles and permissions (the rules live in `hikae_auth::session`).
+pub mod auth {
+    pub use hikae_auth::roster::StaffRole;
+    pub use hikae_auth::session::Permission;
+}
+
+/// Rendering helpers the shells show (the preview HTML goes through [`Hikae::preview_html`]).
+pub mod render {
+    pub use hikae_domain::record::context_lines;
+}
+
+pub use audit_review::AuditCheck;
+pub use batch::{BatchProgress, MAX_BATCH};
+pub use security::{FetchedRoster, Setup};
+
+use hikae_domain::audit::{Action, Actor, Event};
+use hikae_auth::session::Permission;
+use hikae_auth::{DataKey, Keyring};
+use hikae_domain::form::{FieldError, Values};
+use hikae_packs::install::{PackDir, Rules};
+use hikae_packs::{Pack, PackProblem, Template};
+use hikae_domain::record::{PaperOrigin, Patient, Provenance, Record};
+use hikae_packs::render as pack_render;
+use hikae_store::{NewRecord, Store};
+
+pub const DB_FILE: &str = "hikae.db";
+
+/// Where the data lives: `--data-dir`, else `HIKAE_DATA_DIR` (both resolved by the caller),
+/// else the per-OS data directory.
+pub fn default_data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("jp", "Hikae", "hikae")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            Error::Input("no home directory found; pass --data-dir or set HIKAE_DATA_DIR".into())
+        })
+}
+
+/// A template together with the pack it belongs to.
+#[derive(Clone)]
+pub struct Bound {
+    pub pack: Arc<Pack>,
+    index: usize,
+}
+
+impl Bound {
+    fn find(pack: &Arc<Pack>, template_id: &str) -> Option<Bound> {
+        pack.templates
+            .iter()
+            .position(|t| t.form.id == template_id)
+            .map(|index| Bound {
+                pack: pack.clone(),
+                index,
+            })
+    }
+    pub fn template(&self) -> &Template {
+        &self.pack.templates[self.index]
+    }
+}
+
+fn pack_error(problems: Vec<PackProblem>) -> Error {
+    Error::Pack {
+        file: problems.first().map(|p| p.file.clone()).unwrap_or_default(),
+        message: problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n  "),
+    }
+}
+
+pub struct Hikae {
+    store: Store,
+    builtin: Arc<Pack>,
+    /// The active version of each installed pack.
+    installed: Vec<Arc<Pack>>,
+    /// Older versions loaded to render records made with them.
+    older: Mutex<Vec<Arc<Pack>>>,
+    packs: PackDir,
+    rules: Rules,
+    data_dir: PathBuf,
+    /// Installed packs that failed verification at start (they are not used).
+    pub warnings: Vec<String>,
+    /// Who is acting now: every audit entry names them.
+    actor: Actor,
+    /// When each (record, actor) edit was last audited: edits are logged once per
+    /// `EDIT_AUDIT_EVERY`, not once per keystroke save.
+    edit_audited: std::collections::HashMap<(String, String), std::time::Instant>,
+    /// The data key while unlocked (to enrol more accounts); None for unencrypted data.
+    key: Option<DataKey>,
+    /// The person logged in (encrypted installations).
+    session: Option<hikae_auth::session::Session>,
+    /// Screen locked: nothing is read or written until someone logs in again.
+    locked: bool,
+}
+
+/// Autosave writes on every change; the audit log gets one "edit" per record, person and
+/// this interval.
+const EDIT_AUDIT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl Hikae {
+    /// Whether the data in `data_dir` is encrypted (a keyring exists): then it opens only
+    /// after a login, with [`Hikae::open_with_key`].
+    pub fn is_encrypted(data_dir: &Path) -> bool {
+        Keyring::exists(data_dir)
+    }
+
+    /// Opens the data of an unencrypted installation. Refused where the data is encrypted
+    /// (a keyring exists): use [`Hikae::open_with_key`] after unlocking.
+    pub fn open(data_dir: &Path) -> Result<Hikae> {
+        if Keyring::exists(data_dir) {
+            return Err(Error::Locked(
+                "the data on this PC is encrypted: unlock it with a staff ID and PIN, or the recovery key".into(),
+            ));
+        }
+        let store = Store::open(&data_dir.join(DB_FILE))?;
+        Self::with_store(data_dir, store)
+    }
+
+    /// Opens encrypted data with the data key from the keyring. A missing database file is
+    /// an error here (never silently a new, empty one).
+    pub fn open_with_key(data_dir: &Path, key: &DataKey) -> Result<Hikae> {
+        let db = data_dir.join(DB_FILE);
+        if !db.is_file() {
+            return Err(Error::Database {
+                path: db,
+                message: "the encrypted database is missing (restore it from backup; the keyring alone holds no records)".into(),
+            });
+        }
+        let store = match Store::open_encrypted(&db, &key.sqlcipher_literal()) {
+            Ok(s) => s,
+            // setup saved the keyring but was stopped before the database was encrypted:
+            // finish it now (only if the file really is an unencrypted Hikae database)
+            Err(e) if Store::is_unencrypted(&db) => {
+                Store::encrypt_in_place(&db, &key.sqlcipher_literal()).map_err(|_| e)?;
+                Store::open_encrypted(&db, &key.sqlcipher_literal())?
+            }
+            Err(e) => return Err(e),
+        };
+        let mut app = Self::with_store(data_dir, store)?;
+        app.key = Some(key.clone());
+        Ok(app)
+    }
+
+    fn with_store(data_dir: &Path, store: Store) -> Result<Hikae> {
+        let builtin = Arc::new(Pack::builtin().map_err(pack_error)?);
+        let config = crate::config::load(data_dir)?;
+        let mut app = Hikae {
+            store,
+            builtin,
+            installed: Vec::new(),
+            older: Mutex::new(Vec::new()),
+            packs: PackDir::new(data_dir),
+            rules: Rules {
+                trusted_keys: config.packs.trusted_keys,
+                drill_mode: false,
+            },
+            data_dir: data_dir.to_path_buf(),
+            warnings: Vec::new(),
+            actor: Actor::named(&format!(
+                "os-user:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            )),
+            edit_audited: std::collections::HashMap::new(),
+            key: None,
+            session: None,
+            locked: false,
+        };
+        app.load_installed();
+        Ok(app)
+    }
+
+    fn load_installed(&mut self) {
+        self.installed.clear();
+        self.warnings.clear();
+        for v in self.packs.installed().into_iter().filter(|v| v.active) {
+            match self.packs.load(&v.id, &v.version, &self.rules) {
+                Ok(p) => self.installed.push(Arc::new(p)),
+                Err(problems) => self.warnings.push(format!(
+                    "installed pack {} {} is not used: {}",
+                    v.id,
+                    v.version,
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+            }
+        }
+    }
+
+    /// Who acts from now on (the person logged in, or the name given on the command line).
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// An audit event about `record` by the current actor, with the purpose and data category
+    /// its template is approved for.
+    fn record_event(&self, action: Action, record: &Record) -> Event {
+        let mut e = Event::new(&self.actor, action);
+        e.record_id = Some(record.id.clone());
+        e.patient_id = Some(record.patient.id.clone());
+        if let Ok(b) = self.template_of(record) {
+            let scope = &b.template().scope;
+            e.purpose = Some(scope.approved_uses.join("、")).filter(|s| !s.is_empty());
+            e.data_category = Some(scope.data_categories.join("、")).filter(|s| !s.is_empty());
+        }
+        e.final_reviewer = record.final_reviewer.clone();
+        e
+    }
+
+    /// Logs that a record left the store on paper, as a file, or on the clipboard. Call
+    /// before handing the output over.
+    pub fn audit_output(&mut self, id: &str, action: Action, detail: &str) -> Result<()> {
+        self.require(Permission::Read)?;
+        let rec = self.store.get(id)?;
+        let e = self.record_event(action, &rec).detail(detail);
+        self.store.audit(&e).map(|_| ())
+    }
+
+    /// Logs an event that concerns no record (login, settings, drills).
+    pub(crate) fn audit(&mut self, e: Event) -> Result<()> {
+        self.store.audit(&e).map(|_| ())
+    }
+
+    /// Test hook: the store itself, for tests that prove the database refuses what the API
+    /// would never ask.
+    #[cfg(feature = "test-support")]
+    pub fn test_store(&self) -> &Store {
+        &self.store
+    }
+
+    #[cfg(feature = "test-support")]
+    pub fn test_store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Test hook: appends any event, as a forger with the app's API would.
+    #[cfg(feature = "test-support")]
+    pub fn append_audit_event(&mut self, e: Event) -> Result<()> {
+        self.audit(e)
+    }
+
+    /// On an unencrypted PC the person at the keyboard names themselves on the start screen:
+    /// every audit entry from now on names them, starting with this login.
+    pub fn name_user(&mut self, name: &str) -> Result<()> {
+        let name = name.trim();
+        if self.key.is_some() {
+            return Err(Error::Locked("log in with your staff ID and PIN".into()));
+        }
+        if name.is_empty() {
+            return Err(Error::Input("a name is needed".into()));
+        }
+        let actor = Actor::named(name);
+        self.set_actor(actor.clone());
+        self.audit(
+            Event::new(&actor, Action::Login).detail("named on the start screen (no local account)"),
+        )
+    }
+
+    /// A setting changed on the settings screen (language, text size, auto-lock): audited.
+    pub fn audit_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        let e = Event::new(&self.actor, Action::Settings).detail(format!("{name} = {value}"));
+        self.audit(e)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Packs offering templates for new records: installed ones, then the built-in pack
+    /// unless an installed pack with its id replaces it.
+    pub fn active_packs(&self) -> Vec<Arc<Pack>> {
+        let mut out = self.installed.clone();
+        if !out
+            .iter()
+            .any(|p| p.manifest.id == self.builtin.manifest.id)
+        {
+            out.push(self.builtin.clone());
+        }
+        out
+    }
+
+    /// Templates for new records (the first pack offering an id wins).
+    pub fn templates(&self) -> Vec<Bound> {
+        let mut out: Vec<Bound> = Vec::new();
+        for pack in self.active_packs() {
+            for t in &pack.templates {
+                if !out.iter().any(|b| b.template().form.id == t.form.id) {
+                    out.extend(Bound::find(&pack, &t.form.id));
+                }
+            }
+        }
+        out
+    }
+
+    /// The template new records of `id` are made with.
+    pub fn template(&self, id: &str) -> Result<Bound> {
+        self.active_packs()
+            .iter()
+            .find_map(|p| Bound::find(p, id))
+            .ok_or_else(|| Error::TemplateNotFound(id.to_string()))
+    }
+
+    /// The exact pack version and template a record was made with, verified by hash.
+    pub fn template_of(&self, record: &Record) -> Result<Bound> {
+        let p = &record.provenance;
+        let pack = self
+            .pack_version(&p.pack_id, &p.pack_version)
+            .map_err(|e| match e {
+                Error::Pack { file, message } => Error::Pack {
+                    file,
+                    message: format!(
+                        "record {} was made with this pack version, which is not available: {message}",
+                        record.id
+                    ),
+                },
+                other => other,
+            })?;
+        let bound = Bound::find(&pack, &p.template_id)
+            .ok_or_else(|| Error::TemplateNotFound(p.template_id.clone()))?;
+        if bound.template().hash != p.template_hash {
+            return Err(Error::Pack {
+                file: format!("{} {} / {}", p.pack_id, p.pack_version, p.template_id),
+                message:
+                    "the template differs from the one this record was made with (hash mismatch)"
+                        .into(),
+            });
+        }
+        Ok(bound)
+    }
+
+    /// A specific version of a pack: active, built in, or loaded from the pack folder.
+    pub fn pack_version(&self, pack_id: &str, version: &str) -> Result<Arc<Pack>> {
+        let matches = |pk: &Arc<Pack>| pk.manifest.id == pack_id && pk.manifest.version == version;
+        if let Some(pk) = self
+            .installed
+            .iter()
+            .chain(std::iter::once(&self.builtin))
+            .find(|pk| matches(pk))
+        {
+            return Ok(pk.clone());
+        }
+        let mut older = self
+            .older
+            .lock()
+            .map_err(|_| Error::Input("pack cache poisoned".into()))?;
+        if let Some(pk) = older.iter().find(|pk| matches(pk)) {
+            return Ok(pk.clone());
+        }
+        let loaded = Arc::new(self.packs.load(pack_id, version, &self.rules).map_err(
+            |problems| {
+                Error::Pack {
+                    file: format!("{pack_id} {version}"),
+                    message: problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }
+            },
+        )?);
+        older.push(loaded.clone());
+        Ok(loaded)
+    }
+
+    pub fn new_record(
+        &mut self,
+        template_id: &str,
+        patient: Patient,
+        author: &str,
+        values: Values,
+    ) -> Result<Record> {
+        self.new_record_with(template_id, patient, author, values, None)
+    }
+
+    /// A new record; `paper` when it is typed in from a paper record written earlier (its
+    /// original time and author are printed on it). A record made while a drill runs is a
+    /// drill record; one made while a downtime is declared carries that downtime.
+    pub fn new_record_with(
+        &mut self,
+        template_id: &str,
+        patient: Patient,
+        author: &str,
+        values: Values,
+        paper: Option<PaperOrigin>,
+    ) -> Result<Record> {
+        if patient.id.trim().is_empty() || patient.name.trim().is_empty() {
+            return Err(Error::Input(
+                "a record needs the patient's ID and name".into(),
+            ));
+        }
+        if author.trim().is_empty() {
+            return Err(Error::Input("a record needs its author".into()));
+        }
+        self.require(Permission::WriteDraft)?;
+        let bound = self.template(template_id)?;
+        let t = bound.template();
+        let problems = t.form.check_draft(&values);
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let provenance = Provenance {
+            pack_id: bound.pack.manifest.id.clone(),
+            pack_version: bound.pack.manifest.version.clone(),
+            template_id: t.form.id.clone(),
+            template_version: t.form.version.clone(),
+            template_hash: t.hash.clone(),
+        };
+        let mut e = Event::new(&self.actor, Action::Create);
+        e.purpose = Some(t.scope.approved_uses.join("、")).filter(|s| !s.is_empty());
+        e.data_category = Some(t.scope.data_categories.join("、")).filter(|s| !s.is_empty());
+        let context = self.context_now(paper)?;
+        let mut detail = format!(
+            "{} ({} {})",
+            t.form.id, bound.pack.manifest.id, bound.pack.manifest.version
+        );
+        for line in pack_render::context_lines(&context) {
+            detail.push_str("; ");
+            detail.push_str(&line);
+        }
+        e.detail = Some(detail);
+        self.store.audit_with_next_write(e);
+        self.store.create(NewRecord {
+            patient,
+            provenance,
+            author: author.trim().to_string(),
+            values,
+            context,
+        })
+    }
+
+    /// Merges `patch` into a draft and saves it in one transaction. Returns the saved record
+    /// and what would still stop it from being finalized.
+    pub fn update(&mut self, id: &str, patch: Values) -> Result<(Record, Vec<FieldError>)> {
+        self.require(Permission::WriteDraft)?;
+        let rec = self.store.get(id)?;
+        let mut values = rec.values.clone();
+        values.extend(patch);
+        self.save(&rec, values)
+    }
+
+    /// Replaces all values of a draft (the desktop form's autosave).
+    pub fn replace(&mut self, id: &str, values: Values) -> Result<(Record, Vec<FieldError>)> {
+        self.require(Permission::WriteDraft)?;
+        let rec = self.store.get(id)?;
+        self.save(&rec, values)
+    }
+
+    fn save(&mut self, rec: &Record, values: Values) -> Result<(Record, Vec<FieldError>)> {
+        self.require(Permission::WriteDraft)?;
+        let bound = self.template_of(rec)?;
+        let form = &bound.template().form;
+        let problems = form.check_draft(&values);
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let remaining = form.validate(&values);
+        let key = (rec.id.clone(), self.actor.id.clone());
+        let due = self
+            .edit_audited
+            .get(&key)
+            .is_none_or(|t| t.elapsed() >= EDIT_AUDIT_EVERY);
+        if due {
+            let e = self.record_event(Action::Edit, rec);
+            self.store.audit_with_next_write(e);
+        }
+        let saved = self.store.save_values(&rec.id, &values)?;
+        if due {
+            self.edit_audited.insert(key, std::time::Instant::now());
+        }
+        Ok((saved, remaining))
+    }
+
+    pub fn validate(&self, id: &str) -> Result<Vec<FieldError>> {
+        let rec = self.store.get(id)?;
+        Ok(self
+            .template_of(&rec)?
+            .template()
+            .form
+            .validate(&rec.values))
+    }
+
+    /// Validates, normalizes and finalizes a draft. `final_reviewer` is the person
+    /// responsible for the content (最終確認者).
+    pub fn finalize(&mut self, id: &str, final_reviewer: &str) -> Result<Record> {
+        if final_reviewer.trim().is_empty() {
+            return Err(Error::Input(
+                "finalizing needs the final reviewer (最終確認者)".into(),
+            ));
+        }
+        let rec = self.store.get(id)?;
+        self.require(Permission::Finalize {
+            template_id: &rec.provenance.template_id,
+        })?;
+        let bound = self.template_of(&rec)?;
+        let form = &bound.template().form;
+        let problems = form.validate(&rec.values);
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let values = form.normalize(&rec.values);
+        let mut e = self.record_event(Action::Finalize, &rec);
+        e.final_reviewer = Some(final_reviewer.trim().to_string());
+        self.store.audit_with_next_write(e);
+        self.store.finalize(&rec.id, &values, final_reviewer.trim())
+    }
+
+    pub fn correct(&mut self, id: &str, reason: &str, author: &str) -> Result<Record> {
+        self.require(Permission::WriteDraft)?;
+        if reason.trim().is_empty() {
+            return Err(Error::Input("a correction needs a reason".into()));
+        }
+        let old = self.store.get(id)?;
+        if let Some(d) = self.store.active_drill()? {
+            if old.context.drill_id.is_none() {
+                // the correction would be a real record; sent, it would supersede the real one
+                return Err(Error::Conflict(format!(
+                    "drill {} is running: correct real records after it ends",
+                    d.id
+                )));
+            }
+        }
+        let downtime = self.store.active_downtime()?.map(|d| d.mark());
+        let e = self.record_event(Action::Correct, &old).detail(format!(
+            "correction of {}: {}",
+            old.id,
+            reason.trim()
+        ));
+        let mut e = e;
+        // the entry names the new version, which the store fills in
+        e.record_id = None;
+        self.store.audit_with_next_write(e);
+        let out = self
+            .store
+            .correct(id, reason.trim(), author.trim(), downtime);
+        if out.is_err() {
+            // refused: the queued entry must not attach itself to the next write
+            self.store.discard_pending_audit();
+        }
+        out
+    }
+
+    /// A record for a person to see: logged as a view.
+    pub fn view(&mut self, id: &str) -> Result<Record> {
+        self.require(Permission::Read)?;
+        let rec = self.store.get(id)?;
+        let e = self.record_event(Action::View, &rec);
+        self.store.audit(&e)?;
+        Ok(rec)
+    }
+
+    /// Patients of the latest records (one click in "new record"). Kept in the encrypted
+    /// store, never in the webview's storage.
+    pub fn recent_patients(&self, limit: usize) -> Result<Vec<Patient>> {
+        self.require(Permission::Read)?;
+        self.store.recent_patients(limit)
+    }
+
+    /// A record for internal use (no audit entry: nothing is shown to anyone).
+    pub fn get(&self, id: &str) -> Result<Record> {
+        self.require(Permission::Read)?;
+        self.store.get(id)
+    }
+
+    pub fn search(&self, q: &Query) -> Result<Vec<Record>> {
+        self.require(Permission::Read)?;
+        self.store.search(q)
+    }
+
+    pub fn pdf(&self, id: &str) -> Result<Pdf> {
+        self.require(Permission::Read)?;
+        let rec = self.store.get(id)?;
+        let b = self.template_of(&rec)?;
+        pack_render::pdf(&b.pack, b.template(), &rec)
+    }
+
+    /// The HTML fragment of the on-screen preview: the same HTML the PDF is laid out from.
+    pub fn preview_html(&self, id: &str) -> Result<String> {
+        self.require(Permission::Read)?;
+        let rec = self.store.get(id)?;
+        let b = self.template_of(&rec)?;
+        pack_render::html_fragment(&b.pack, b.template(), &rec)
+    }
+
+    /// The later version that corrects `id`, if one was made.
+    pub fn superseded_by(&self, id: &str) -> Result<Option<String>> {
+        self.require(Permission::Read)?;
+        self.store.superseded_by(id)
+    }
+
+    pub fn html(&self, id: &str) -> Result<String> {
+        self.require(Permission::Read)?;
+        let rec = self.store.get(id)?;
+        let b = self.template_of(&rec)?;
+        pack_render::html_page(&b.pack, b.template(), &rec)
+    }
+
+    pub fn text(&self, id: &str) -> Result<String> {
+        self.require(Permission::Read)?;
+        let rec = self.store.get(id)?;
+        let b = self.template_of(&rec)?;
+        pack_render::text(&b.pack, b.template(), &rec)
+    }
+
+    // --- template packs (administrators) ---
+}

@@ -1,0 +1,170 @@
+//! Pack administration on this PC: the installed versions, installing a signed pack, rolling
+//! back, trusting a signing key. Every change is audited.
+
+use chrono::Utc;
+
+use super::{pack_error, Hikae};
+use hikae_auth::session::Permission;
+use hikae_domain::audit::{Action, Event};
+use hikae_domain::{Error, Result};
+use hikae_packs::install::{parse_version, InstalledVersion, Rules};
+use hikae_packs::Pack;
+use hikae_store::PackEvent;
+
+impl Hikae {
+    pub fn builtin_pack(&self) -> &Pack {
+        &self.builtin
+    }
+
+    pub fn installed_packs(&self) -> Vec<InstalledVersion> {
+        self.packs.installed()
+    }
+
+    pub fn pack_rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    fn current_version(&self, pack_id: &str) -> Option<String> {
+        let installed = self.packs.active(pack_id);
+        let builtin =
+            (self.builtin.manifest.id == pack_id).then(|| self.builtin.manifest.version.clone());
+        match (installed, builtin) {
+            (Some(a), Some(b)) => Some(if parse_version(&a) >= parse_version(&b) {
+                a
+            } else {
+                b
+            }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Installs a signed pack archive; refused (with every reason) unless it passes every rule.
+    pub fn install_pack(
+        &mut self,
+        archive: &[u8],
+        signature: Option<&str>,
+        by: &str,
+    ) -> Result<(String, String, Option<String>)> {
+        self.require(Permission::Administer)?;
+        if by.trim().is_empty() {
+            return Err(Error::Input(
+                "installing a pack needs the administrator's name (--by)".into(),
+            ));
+        }
+        let (pack, previous) = self
+            .packs
+            .install(archive, signature, &self.rules, |id| {
+                self.current_version(id)
+            })
+            .map_err(pack_error)?;
+        let id = pack.manifest.id.clone();
+        let version = pack.manifest.version.clone();
+        let e = Event::new(&self.actor, Action::PackInstall).detail(format!(
+            "{id} {} -> {version} by {}",
+            previous.as_deref().unwrap_or("(none)"),
+            by.trim()
+        ));
+        self.store.audit_with_next_write(e);
+        self.store.record_pack_event(&PackEvent {
+            at: Utc::now(),
+            action: "install".into(),
+            pack_id: id.clone(),
+            from_version: previous.clone(),
+            to_version: version.clone(),
+            by: by.trim().into(),
+            reason: None,
+        })?;
+        self.load_installed();
+        Ok((id, version, previous))
+    }
+
+    /// Makes an older installed version active again. Audited; needs a reason.
+    pub fn rollback_pack(
+        &mut self,
+        pack_id: &str,
+        to: Option<&str>,
+        reason: &str,
+        by: &str,
+    ) -> Result<(String, String)> {
+        self.require(Permission::Administer)?;
+        if reason.trim().is_empty() || by.trim().is_empty() {
+            return Err(Error::Input("a rollback needs --reason and --by".into()));
+        }
+        let current = self
+            .packs
+            .active(pack_id)
+            .ok_or_else(|| Error::Input(format!("pack '{pack_id}' is not installed")))?;
+        let versions: Vec<String> = self
+            .packs
+            .installed()
+            .into_iter()
+            .filter(|v| v.id == pack_id)
+            .map(|v| v.version)
+            .collect();
+        let target = match to {
+            Some(t) if versions.iter().any(|v| v == t) => t.to_string(),
+            Some(t) => {
+                return Err(Error::Input(format!(
+                    "version {t} of '{pack_id}' is not installed (installed: {})",
+                    versions.join(", ")
+                )))
+            }
+            None => versions
+                .iter()
+                .filter(|v| parse_version(v) < parse_version(&current))
+                .max_by_key(|v| parse_version(v))
+                .cloned()
+                .ok_or_else(|| {
+                    Error::Input(format!("no older version of '{pack_id}' is installed"))
+                })?,
+        };
+        if target == current {
+            return Err(Error::Input(format!(
+                "{pack_id} {target} is already active"
+            )));
+        }
+        self.packs
+            .load(pack_id, &target, &self.rules)
+            .map_err(pack_error)?;
+        self.packs
+            .set_active(pack_id, &target)
+            .map_err(pack_error)?;
+        let e = Event::new(&self.actor, Action::PackRollback).detail(format!(
+            "{pack_id} {current} -> {target} by {}: {}",
+            by.trim(),
+            reason.trim()
+        ));
+        self.store.audit_with_next_write(e);
+        self.store.record_pack_event(&PackEvent {
+            at: Utc::now(),
+            action: "rollback".into(),
+            pack_id: pack_id.into(),
+            from_version: Some(current.clone()),
+            to_version: target.clone(),
+            by: by.trim().into(),
+            reason: Some(reason.trim().into()),
+        })?;
+        self.load_installed();
+        Ok((current, target))
+    }
+
+    /// Adds a public key (minisign `.pub` text or its base64 line) to the trusted keys.
+    pub fn trust_key(&mut self, public_key: &str) -> Result<String> {
+        self.require(Permission::Administer)?;
+        let line = hikae_packs::sign::public_key_line(public_key)
+            .ok_or_else(|| Error::Input("no public key found".into()))?;
+        minisign_verify::PublicKey::from_base64(&line)
+            .map_err(|e| Error::Input(format!("not a minisign public key: {e}")))?;
+        let mut config = crate::config::load(&self.data_dir)?;
+        if !config.packs.trusted_keys.contains(&line) {
+            config.packs.trusted_keys.push(line.clone());
+            crate::config::save(&config, &self.data_dir)?;
+        }
+        self.rules.trusted_keys = config.packs.trusted_keys;
+        self.load_installed();
+        let e =
+            Event::new(&self.actor, Action::Settings).detail(format!("trusted signing key {line}"));
+        self.audit(e)?;
+        Ok(line)
+    }
+}

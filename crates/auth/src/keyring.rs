@@ -1,0 +1,334 @@
+//! The data key and its wrapped copies (`<data>/keyring.json`).
+//!
+//! Each slot holds the data key encrypted with XChaCha20-Poly1305 under a key derived from one
+//! secret with Argon2id (64 MiB, 3 passes). The slot's kind and id are bound in as associated
+//! data, so a slot cannot be moved to another account. A wrong secret fails authentication;
+//! the file itself reveals nothing but who has a slot.
+
+use std::path::{Path, PathBuf};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::XChaCha20Poly1305;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use hikae_domain::error::{Error, Result};
+
+pub const KEYRING_FILE: &str = "keyring.json";
+
+/// Argon2id cost: 64 MiB, 3 passes, 1 lane (OWASP's first recommended setting).
+const M_COST_KIB: u32 = 64 * 1024;
+const T_COST: u32 = 3;
+const P_COST: u32 = 1;
+
+/// The key the database is encrypted with. Zeroed when dropped.
+#[derive(Clone)]
+pub struct DataKey(Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    pub fn generate() -> DataKey {
+        let k = XChaCha20Poly1305::generate_key(&mut OsRng);
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(&k);
+        DataKey(out)
+    }
+
+    /// The SQLCipher raw-key literal: `x'…'` (64 hex digits).
+    pub fn sqlcipher_literal(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("x'{}'", hex(&self.0[..])))
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(…)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotKind {
+    /// A staff member's PIN or passphrase.
+    Account,
+    /// The administrator's recovery key (printed once at setup, kept in a safe).
+    Recovery,
+    /// The ward's emergency code for break-glass access (sealed envelope).
+    Emergency,
+}
+
+impl SlotKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SlotKind::Account => "account",
+            SlotKind::Recovery => "recovery",
+            SlotKind::Emergency => "emergency",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slot {
+    pub kind: SlotKind,
+    /// Staff ID for accounts; "recovery" / "emergency" otherwise.
+    pub id: String,
+    salt: String,
+    m_cost_kib: u32,
+    t_cost: u32,
+    p_cost: u32,
+    nonce: String,
+    wrapped: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keyring {
+    pub format: u32,
+    pub slots: Vec<Slot>,
+    #[serde(skip)]
+    path: PathBuf,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn aad(kind: SlotKind, id: &str) -> Vec<u8> {
+    format!("hikae-keyring/1 {} {id}", kind.as_str()).into_bytes()
+}
+
+fn derive(secret: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<Zeroizing<[u8; 32]>> {
+    let params = Params::new(m, t, p, Some(32))
+        .map_err(|e| Error::Input(format!("keyring: bad Argon2 parameters: {e}")))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(secret.as_bytes(), salt, &mut out[..])
+        .map_err(|e| Error::Input(format!("keyring: key derivation failed: {e}")))?;
+    Ok(out)
+}
+
+/// Checks a new secret: PINs of at least 6 digits, or passphrases of at least 10 characters.
+pub fn check_secret(kind: SlotKind, secret: &str) -> Result<()> {
+    let n = secret.chars().count();
+    let digits = secret.chars().all(|c| c.is_ascii_digit());
+    let ok = match kind {
+        SlotKind::Account | SlotKind::Emergency => (digits && n >= 6) || n >= 10,
+        SlotKind::Recovery => n >= 20,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Input(match kind {
+            SlotKind::Recovery => "a recovery key needs at least 20 characters".into(),
+            _ => "use a PIN of at least 6 digits, or a passphrase of at least 10 characters".into(),
+        }))
+    }
+}
+
+impl Keyring {
+    pub fn path_in(data_dir: &Path) -> PathBuf {
+        data_dir.join(KEYRING_FILE)
+    }
+
+    pub fn exists(data_dir: &Path) -> bool {
+        Self::path_in(data_dir).is_file()
+    }
+
+    /// A new keyring for `key`, to be filled with `add` and written with `save`.
+    pub fn new(data_dir: &Path) -> Keyring {
+        Keyring {
+            format: 1,
+            slots: Vec::new(),
+            path: Self::path_in(data_dir),
+        }
+    }
+
+    pub fn load(data_dir: &Path) -> Result<Keyring> {
+        let path = Self::path_in(data_dir);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let mut k: Keyring = serde_json::from_str(&text).map_err(|e| {
+            Error::Input(format!("{}: not a readable keyring: {e}", path.display()))
+        })?;
+        if k.format != 1 {
+            return Err(Error::Input(format!(
+                "{}: keyring format {} is not supported",
+                path.display(),
+                k.format
+            )));
+        }
+        k.path = path;
+        Ok(k)
+    }
+
+    /// Writes the keyring atomically (whole or not at all).
+    pub fn save(&self) -> Result<()> {
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Input(format!("keyring: {e}")))?;
+        hikae_files::write_atomically(&self.path, json.as_bytes())
+    }
+
+    pub fn slot(&self, kind: SlotKind, id: &str) -> Option<&Slot> {
+        self.slots.iter().find(|s| s.kind == kind && s.id == id)
+    }
+
+    /// Adds (or replaces) the slot `kind`/`id` wrapping `key` under `secret`.
+    pub fn add(&mut self, kind: SlotKind, id: &str, secret: &str, key: &DataKey) -> Result<()> {
+        check_secret(kind, secret)?;
+        let mut salt = [0u8; 16];
+        salt.copy_from_slice(&XChaCha20Poly1305::generate_nonce(&mut OsRng)[..16]);
+        let kek = derive(secret, &salt, M_COST_KIB, T_COST, P_COST)?;
+        let cipher = XChaCha20Poly1305::new_from_slice(&kek[..])
+            .map_err(|_| Error::Input("keyring: bad key length".into()))?;
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let wrapped = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &key.0[..],
+                    aad: &aad(kind, id),
+                },
+            )
+            .map_err(|_| Error::Input("keyring: wrapping failed".into()))?;
+        self.slots.retain(|s| !(s.kind == kind && s.id == id));
+        self.slots.push(Slot {
+            kind,
+            id: id.to_string(),
+            salt: hex(&salt),
+            m_cost_kib: M_COST_KIB,
+            t_cost: T_COST,
+            p_cost: P_COST,
+            nonce: hex(&nonce),
+            wrapped: hex(&wrapped),
+        });
+        Ok(())
+    }
+
+    pub fn remove(&mut self, kind: SlotKind, id: &str) -> bool {
+        let before = self.slots.len();
+        self.slots.retain(|s| !(s.kind == kind && s.id == id));
+        self.slots.len() != before
+    }
+
+    /// The data key, if `secret` opens slot `kind`/`id`. `Ok(None)` for a wrong secret or a
+    /// missing slot (the caller counts it as a failed attempt); `Err` for a damaged keyring.
+    pub fn unlock(&self, kind: SlotKind, id: &str, secret: &str) -> Result<Option<DataKey>> {
+        let Some(slot) = self.slot(kind, id) else {
+            return Ok(None);
+        };
+        let bad = |what: &str| {
+            Error::Input(format!(
+                "{}: slot {} {id}: {what}",
+                self.path.display(),
+                kind.as_str()
+            ))
+        };
+        let salt = unhex(&slot.salt).ok_or_else(|| bad("salt is not hex"))?;
+        let nonce = unhex(&slot.nonce)
+            .filter(|n| n.len() == 24)
+            .ok_or_else(|| bad("nonce is not 24 hex bytes"))?;
+        let wrapped = unhex(&slot.wrapped).ok_or_else(|| bad("wrapped key is not hex"))?;
+        if slot.m_cost_kib < 8 * 1024 || slot.t_cost < 1 {
+            return Err(bad("key derivation cost below the minimum"));
+        }
+        let kek = derive(secret, &salt, slot.m_cost_kib, slot.t_cost, slot.p_cost)?;
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(&kek[..]).map_err(|_| bad("bad key length"))?;
+        let plain = match cipher.decrypt(
+            chacha20poly1305::XNonce::from_slice(&nonce),
+            Payload {
+                msg: &wrapped,
+                aad: &aad(kind, id),
+            },
+        ) {
+            Ok(p) => Zeroizing::new(p),
+            Err(_) => return Ok(None),
+        };
+        if plain.len() != 32 {
+            return Err(bad("wrapped key has the wrong length"));
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&plain);
+        Ok(Some(DataKey(key)))
+    }
+}
+
+/// A random recovery key to print once: 32 characters in groups of 4 (about 160 bits).
+pub fn new_recovery_key() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let raw = XChaCha20Poly1305::generate_key(&mut OsRng);
+    let chars: Vec<char> = raw
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_opens_only_with_its_secret_and_for_its_own_id() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = DataKey::generate();
+        let mut k = Keyring::new(dir.path());
+        k.add(SlotKind::Account, "N0001", "246810", &key)
+            .expect("add");
+        k.save().expect("save");
+        let k = Keyring::load(dir.path()).expect("load");
+        let got = k
+            .unlock(SlotKind::Account, "N0001", "246810")
+            .expect("unlock");
+        assert_eq!(
+            got.map(|g| g.sqlcipher_literal().to_string()),
+            Some(key.sqlcipher_literal().to_string())
+        );
+        assert!(k
+            .unlock(SlotKind::Account, "N0001", "246811")
+            .expect("wrong")
+            .is_none());
+        assert!(k
+            .unlock(SlotKind::Account, "N0002", "246810")
+            .expect("other")
+            .is_none());
+
+        // a slot copied under another staff ID does not open (the id is bound in)
+        let mut moved = k.clone();
+        let mut s = moved.slots[0].clone();
+        s.id = "N0002".into();
+        moved.slots.push(s);
+        assert!(moved
+            .unlock(SlotKind::Account, "N0002", "246810")
+            .expect("moved")
+            .is_none());
+        let text = std::fs::read_to_string(Keyring::path_in(dir.path())).expect("read");
+        assert!(
+            !text.contains(&key.sqlcipher_literal()[2..66]),
+            "the key is not in the file"
+        );
+    }
+
+    #[test]
+    fn weak_secrets_are_refused() {
+        assert!(check_secret(SlotKind::Account, "1234").is_err());
+        assert!(check_secret(SlotKind::Account, "123456").is_ok());
+        assert!(check_secret(SlotKind::Account, "short").is_err());
+        assert!(check_secret(SlotKind::Account, "ながいパスフレーズです").is_ok());
+        assert!(check_secret(SlotKind::Recovery, &new_recovery_key()).is_ok());
+    }
+}

@@ -1,0 +1,226 @@
+//! Per-PC configuration (`<data dir>/config.toml`), edited by administrators. Every network
+//! address the core may contact is in here; with none set, Hikae never touches the network.
+//!
+//! ```toml
+//! [packs]
+//! trusted_keys = ["RWQ…"]        # base64 minisign public keys
+//! [roster]
+//! url = "https://…/roster.toml"   # signed staff roster (+ .minisig)
+//! [sync]
+//! endpoint = "https://fhir.example-hospital.jp/fhir/R4"
+//! patient_system = "urn:oid:1.2.392.100495.20.3.51.1…"
+//! token_file = "/etc/hikae/fhir-token"   # bearer token (or use a client certificate)
+//! [tls]
+//! ca_file = "/etc/hikae/hospital-ca.pem" # the hospital's own CA, instead of the public roots
+//! client_cert = "/etc/hikae/ward.pem"    # client certificate chain + key (mutual TLS)
+//! client_key = "/etc/hikae/ward.key"
+//! [monitor]                               # services probed for the status line
+//! interval_secs = 30
+//! [[monitor.service]]
+//! id = "ai"
+//! kind = "ai"                             # ai | idp | ehr | other
+//! name = "生成AI文書作成サービス"
+//! url = "https://ai.example-hospital.jp/health"
+//! ```
+//! The `[sync]` endpoint is probed as the EHR (`/metadata`) unless an `ehr` service is listed.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::downtime::ServiceKind;
+use crate::error::{Error, Result};
+
+pub const CONFIG_FILE: &str = "config.toml";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub packs: PackConfig,
+    #[serde(default)]
+    pub roster: RosterConfig,
+    #[serde(default)]
+    pub sync: SyncConfig,
+    #[serde(default)]
+    pub tls: TlsConfig,
+    #[serde(default)]
+    pub monitor: MonitorConfig,
+}
+
+/// Sync back to the hospital's FHIR R4 server. Nothing is sent without an endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// FHIR base URL (http:// only for a server on this PC or in tests; use https://).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The identifier system of the hospital's patient IDs.
+    #[serde(default = "default_patient_system")]
+    pub patient_system: String,
+    /// 保険医療機関番号 (10 digits) and name, for JP-CLINS document identifiers and the
+    /// custodian organization.
+    #[serde(default)]
+    pub institution_no: Option<String>,
+    #[serde(default)]
+    pub institution_name: Option<String>,
+    /// A file holding the bearer token (kept out of this file so it can be readable by fewer).
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Records per request.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Seconds before a request is abandoned (and retried later).
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// A production endpoint never receives drill records. Only a test server may say false.
+    #[serde(default = "default_true")]
+    pub production: bool,
+    /// Patient IDs starting with one of these were given out during the downtime; their
+    /// records wait until someone maps them to the real ID.
+    #[serde(default = "default_temporary_prefixes")]
+    pub temporary_id_prefixes: Vec<String>,
+    /// Seconds between checks whether the server is reachable (desktop app).
+    #[serde(default = "default_interval")]
+    pub check_interval_secs: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            endpoint: None,
+            patient_system: default_patient_system(),
+            institution_no: None,
+            institution_name: None,
+            token_file: None,
+            batch_size: default_batch_size(),
+            timeout_secs: default_timeout(),
+            production: true,
+            temporary_id_prefixes: default_temporary_prefixes(),
+            check_interval_secs: default_interval(),
+        }
+    }
+}
+
+fn default_patient_system() -> String {
+    "urn:oid:1.2.392.100495.20.3.51.1".into()
+}
+fn default_batch_size() -> usize {
+    20
+}
+fn default_timeout() -> u64 {
+    30
+}
+fn default_true() -> bool {
+    true
+}
+fn default_temporary_prefixes() -> Vec<String> {
+    // the app gives out DT-YYYYMMDD-HHMM-XXX; paper downtime forms often use 仮…
+    vec!["DT-".into(), "仮".into()]
+}
+fn default_interval() -> u64 {
+    60
+}
+
+/// TLS for every connection the core makes (roster, sync).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file of CA certificates to trust instead of the public web roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// PEM certificate chain presented to servers that ask for one.
+    #[serde(default)]
+    pub client_cert: Option<PathBuf>,
+    /// PEM private key of `client_cert`.
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
+}
+
+/// Where this PC fetches the staff roster when the network is up. The signature (at the same
+/// URL + `.minisig`) is what makes it trustworthy; nothing is fetched without a URL here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterConfig {
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackConfig {
+    #[serde(default)]
+    pub trusted_keys: Vec<String>,
+}
+
+/// `[monitor]` in config.toml.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// Seconds between probes of a healthy service.
+    #[serde(default = "default_probe_interval")]
+    pub interval_secs: u64,
+    /// A probe without an answer within this many milliseconds counts as no answer.
+    #[serde(default = "default_probe_timeout")]
+    pub timeout_ms: u64,
+    /// An answer slower than this is "degraded".
+    #[serde(default = "default_slow")]
+    pub slow_ms: u64,
+    #[serde(default, rename = "service")]
+    pub services: Vec<ServiceDef>,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            interval_secs: default_probe_interval(),
+            timeout_ms: default_probe_timeout(),
+            slow_ms: default_slow(),
+            services: Vec::new(),
+        }
+    }
+}
+
+fn default_probe_interval() -> u64 {
+    30
+}
+fn default_probe_timeout() -> u64 {
+    3000
+}
+fn default_slow() -> u64 {
+    2000
+}
+
+/// One service to watch: a URL that answers when the service works (a health endpoint).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDef {
+    pub id: String,
+    pub kind: ServiceKind,
+    pub name: String,
+    pub url: String,
+}
+
+impl Config {
+    pub fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join(CONFIG_FILE)
+    }
+
+    /// Parses config.toml's text; errors name `path:line:col`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map_or((0, 0), |s| {
+                let before = &text[..s.start.min(text.len())];
+                (
+                    before.matches('\n').count() + 1,
+                    before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+                )
+            });
+            Error::Input(format!("{}:{line}:{col}: {}", path.display(), e.message()))
+        })
+    }
+
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string_pretty(self).map_err(|e| Error::Input(e.to_string()))
+    }
+}

@@ -1,0 +1,583 @@
+//! Continuity drills: scenarios (from the pack), the timings a drill produces (computed from
+//! the audit log and the checklist runs, never typed), and the drill report with its
+//! timeline chart. Pure functions over data the app gathers; nothing here touches the store.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Action, Entry};
+use hikae_doc::{Block, Document, Inline, Timeline, TimelineRow};
+use crate::downtime::{services_ja, ServiceKind};
+use crate::form::L10n;
+use hikae_doc::pdf::PageFrame;
+use crate::procedure::Procedure;
+use crate::record::jst;
+use crate::record::DRILL_MARK;
+use crate::procedure::ChecklistRun;
+
+/// A drill scenario: what is down, for how long, which procedures the ward should work
+/// through and how fast (minutes from the start).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub id: String,
+    pub title: L10n,
+    pub description: L10n,
+    pub services: Vec<ServiceKind>,
+    /// The outage the scenario plays out, in hours.
+    pub hours: f32,
+    /// Procedure ids expected to be worked through.
+    #[serde(default)]
+    pub procedures: Vec<String>,
+    #[serde(default)]
+    pub targets: Targets,
+}
+
+/// Target minutes from the drill's start.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    pub first_login: Option<f32>,
+    pub first_record: Option<f32>,
+    pub first_finalized: Option<f32>,
+    pub first_printed: Option<f32>,
+    pub procedures_done: Option<f32>,
+}
+
+/// `procedures/drills.toml` of a pack.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenarios {
+    #[serde(default, rename = "scenario")]
+    pub scenarios: Vec<Scenario>,
+}
+
+impl Scenario {
+    /// Problems with the definition (unknown procedures, bad numbers).
+    pub fn problems(&self, procedures: &[Procedure]) -> Vec<String> {
+        let mut out = Vec::new();
+        let at = format!("scenario '{}'", self.id);
+        if self.id.trim().is_empty() {
+            out.push("a scenario has an empty id".to_string());
+        }
+        if self.title.ja.trim().is_empty() {
+            out.push(format!("{at}: title.ja is empty"));
+        }
+        if self.services.is_empty() {
+            out.push(format!(
+                "{at}: services is empty (which services are down?)"
+            ));
+        }
+        if !(self.hours > 0.0 && self.hours <= 72.0) {
+            out.push(format!(
+                "{at}: hours = {} (expected more than 0, at most 72)",
+                self.hours
+            ));
+        }
+        for p in &self.procedures {
+            if !procedures.iter().any(|q| &q.id == p) {
+                out.push(format!("{at}: procedure '{p}' is not in this pack"));
+            }
+        }
+        let t = &self.targets;
+        for (name, v) in [
+            ("first_login", t.first_login),
+            ("first_record", t.first_record),
+            ("first_finalized", t.first_finalized),
+            ("first_printed", t.first_printed),
+            ("procedures_done", t.procedures_done),
+        ] {
+            if let Some(v) = v {
+                if !(v > 0.0 && v <= 72.0 * 60.0) {
+                    out.push(format!("{at}: targets.{name} = {v} (minutes, more than 0)"));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneKey {
+    FirstLogin,
+    FirstRecord,
+    FirstFinalized,
+    FirstPrinted,
+    ProceduresDone,
+}
+
+impl MilestoneKey {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            MilestoneKey::FirstLogin => "最初のログイン",
+            MilestoneKey::FirstRecord => "最初の記録作成",
+            MilestoneKey::FirstFinalized => "最初の記録確定",
+            MilestoneKey::FirstPrinted => "最初の印刷・PDF出力",
+            MilestoneKey::ProceduresDone => "想定手順の完了",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub key: MilestoneKey,
+    pub label: String,
+    pub at: Option<DateTime<Utc>>,
+    pub at_jst: Option<String>,
+    /// Minutes from the drill's start, one decimal.
+    pub minutes: Option<f32>,
+    pub target: Option<f32>,
+    /// Whether the target was met (None: no target, or it did not happen).
+    pub met: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepTiming {
+    pub procedure_id: String,
+    pub procedure_title: String,
+    /// 1-based, as printed on the checklist.
+    pub step: usize,
+    pub text: String,
+    pub by: String,
+    pub at_jst: String,
+    pub minutes: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissedStep {
+    pub procedure_id: String,
+    pub procedure_title: String,
+    pub step: usize,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordCounts {
+    pub created: usize,
+    pub finalized: usize,
+    /// Records printed or saved as PDF at least once.
+    pub printed: usize,
+}
+
+/// A drill's report: live while it runs, frozen when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub id: String,
+    pub scenario: Scenario,
+    pub started_at: DateTime<Utc>,
+    pub started_jst: String,
+    pub started_by: String,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_jst: Option<String>,
+    pub ended_by: Option<String>,
+    pub elapsed_min: f32,
+    pub participants: Vec<String>,
+    pub notes: String,
+    pub findings: String,
+    pub actions: String,
+    pub milestones: Vec<Milestone>,
+    pub steps: Vec<StepTiming>,
+    pub missed: Vec<MissedStep>,
+    pub records: RecordCounts,
+    pub purged_jst: Option<String>,
+    pub purged_records: Option<i64>,
+}
+
+/// What happened during a drill, as the app gathered it.
+pub struct Facts<'a> {
+    pub id: &'a str,
+    pub started_at: DateTime<Utc>,
+    pub started_by: &'a str,
+    /// The end, or now for a running drill.
+    pub until: DateTime<Utc>,
+    /// Audit entries from the drill's start on.
+    pub entries: &'a [Entry],
+    /// Records made in the drill: (id, finalized).
+    pub records: &'a [(String, bool)],
+    /// Checklist runs (any; those started within the drill count).
+    pub runs: &'a [ChecklistRun],
+    pub procedures: &'a [Procedure],
+}
+
+fn exact_minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f32 {
+    (to - from).num_milliseconds() as f32 / 60000.0
+}
+
+/// Minutes with one decimal, as shown.
+fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f32 {
+    (exact_minutes(from, to) * 10.0).round() / 10.0
+}
+
+/// Computes the timings of a drill.
+pub fn compute(scenario: &Scenario, f: &Facts) -> Report {
+    let within: Vec<&Entry> = f
+        .entries
+        .iter()
+        // the entries start at the drill's own drill_start entry
+        .filter(|e| e.at <= f.until && e.event.success)
+        .collect();
+    let ids: HashSet<&str> = f.records.iter().map(|(id, _)| id.as_str()).collect();
+    let on_drill_record = |e: &Entry| {
+        e.event
+            .record_id
+            .as_deref()
+            .is_some_and(|r| ids.contains(r))
+    };
+    let first = |pred: &dyn Fn(&Entry) -> bool| within.iter().find(|e| pred(e)).map(|e| e.at);
+
+    let first_login = first(&|e| matches!(e.event.action, Action::Login | Action::BreakGlass));
+    let first_record = first(&|e| e.event.action == Action::Create && on_drill_record(e));
+    let first_final = first(&|e| e.event.action == Action::Finalize && on_drill_record(e));
+    let first_print =
+        first(&|e| matches!(e.event.action, Action::Print | Action::Export) && on_drill_record(e));
+    let printed: HashSet<&str> = within
+        .iter()
+        .filter(|e| matches!(e.event.action, Action::Print | Action::Export))
+        .filter_map(|e| e.event.record_id.as_deref())
+        .filter(|r| ids.contains(r))
+        .collect();
+
+    // the first time each step of each procedure was (and stayed) done within the drill
+    let mut done: BTreeMap<(String, usize), (DateTime<Utc>, String)> = BTreeMap::new();
+    for run in f
+        .runs
+        .iter()
+        .filter(|r| r.started_at >= f.started_at && r.started_at <= f.until)
+    {
+        for step in run.done_steps() {
+            if let Some(t) = run.step_state(step).filter(|t| t.at <= f.until) {
+                let key = (run.procedure_id.clone(), step);
+                if done.get(&key).is_none_or(|(at, _)| t.at < *at) {
+                    done.insert(key, (t.at, t.by.clone()));
+                }
+            }
+        }
+    }
+    let proc_of = |id: &str| f.procedures.iter().find(|p| p.id == id);
+    let title_of = |id: &str| proc_of(id).map_or(id.to_string(), |p| p.title.ja.clone());
+    let step_text = |id: &str, i: usize| {
+        proc_of(id)
+            .and_then(|p| p.steps.get(i))
+            .map_or(String::new(), |s| s.text.ja.clone())
+    };
+    let mut steps: Vec<StepTiming> = done
+        .iter()
+        .map(|((pid, i), (at, by))| StepTiming {
+            procedure_id: pid.clone(),
+            procedure_title: title_of(pid),
+            step: i + 1,
+            text: step_text(pid, *i),
+            by: by.clone(),
+            at_jst: jst(*at),
+            minutes: minutes(f.started_at, *at),
+        })
+        .collect();
+    steps.sort_by(|a, b| a.minutes.total_cmp(&b.minutes));
+    let mut missed = Vec::new();
+    let mut all_done: Option<DateTime<Utc>> = None;
+    let mut complete = !scenario.procedures.is_empty();
+    for pid in &scenario.procedures {
+        let n = proc_of(pid).map_or(0, |p| p.steps.len());
+        for i in 0..n {
+            match done.get(&(pid.clone(), i)) {
+                Some((at, _)) => all_done = Some(all_done.map_or(*at, |a| a.max(*at))),
+                None => {
+                    complete = false;
+                    missed.push(MissedStep {
+                        procedure_id: pid.clone(),
+                        procedure_title: title_of(pid),
+                        step: i + 1,
+                        text: step_text(pid, i),
+                    })
+                }
+            }
+        }
+    }
+    let procedures_done = if complete { all_done } else { None };
+
+    let t = &scenario.targets;
+    let milestones = [
+        (MilestoneKey::FirstLogin, first_login, t.first_login),
+        (MilestoneKey::FirstRecord, first_record, t.first_record),
+        (MilestoneKey::FirstFinalized, first_final, t.first_finalized),
+        (MilestoneKey::FirstPrinted, first_print, t.first_printed),
+        (
+            MilestoneKey::ProceduresDone,
+            procedures_done,
+            t.procedures_done,
+        ),
+    ]
+    .into_iter()
+    .map(|(key, at, target)| {
+        let m = at.map(|a| minutes(f.started_at, a));
+        Milestone {
+            key,
+            label: key.label_ja().to_string(),
+            at,
+            at_jst: at.map(jst),
+            minutes: m,
+            target,
+            met: at
+                .zip(target)
+                .map(|(a, t)| exact_minutes(f.started_at, a) <= t),
+        }
+    })
+    .collect();
+
+    let mut participants: Vec<String> = Vec::new();
+    for e in &within {
+        let name = e.event.actor.name.trim();
+        if !name.is_empty() && !participants.iter().any(|p| p == name) {
+            participants.push(name.to_string());
+        }
+    }
+    Report {
+        id: f.id.to_string(),
+        scenario: scenario.clone(),
+        started_at: f.started_at,
+        started_jst: jst(f.started_at),
+        started_by: f.started_by.to_string(),
+        ended_at: None,
+        ended_jst: None,
+        ended_by: None,
+        elapsed_min: minutes(f.started_at, f.until),
+        participants,
+        notes: String::new(),
+        findings: String::new(),
+        actions: String::new(),
+        milestones,
+        steps,
+        missed,
+        records: RecordCounts {
+            created: f.records.len(),
+            finalized: f.records.iter().filter(|(_, fin)| *fin).count(),
+            printed: printed.len(),
+        },
+        purged_jst: None,
+        purged_records: None,
+    }
+}
+
+/// A drill id from its start: `DR-20261122-140512` (Japan time).
+pub fn new_id(at: DateTime<Utc>) -> String {
+    format!(
+        "DR-{}",
+        at.with_timezone(&chrono_tz::Asia::Tokyo)
+            .format("%Y%m%d-%H%M%S")
+    )
+}
+
+/// One line per past drill: the key times, so a ward sees whether it gets faster.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: String,
+    pub scenario_title: String,
+    pub started_jst: String,
+    pub ended_jst: Option<String>,
+    pub first_record_min: Option<f32>,
+    pub first_finalized_min: Option<f32>,
+    pub first_printed_min: Option<f32>,
+    pub missed: usize,
+    pub purged: bool,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let at = |k: MilestoneKey| {
+            self.milestones
+                .iter()
+                .find(|m| m.key == k)
+                .and_then(|m| m.minutes)
+        };
+        Summary {
+            id: self.id.clone(),
+            scenario_title: self.scenario.title.ja.clone(),
+            started_jst: self.started_jst.clone(),
+            ended_jst: self.ended_jst.clone(),
+            first_record_min: at(MilestoneKey::FirstRecord),
+            first_finalized_min: at(MilestoneKey::FirstFinalized),
+            first_printed_min: at(MilestoneKey::FirstPrinted),
+            missed: self.missed.len(),
+            purged: self.purged_jst.is_some(),
+        }
+    }
+
+    /// The printable report: scenario, participants, the timeline chart, times against
+    /// targets, steps done and missed, findings and improvement actions.
+    pub fn document(&self) -> (Document, PageFrame) {
+        let p = Inline::plain;
+        let b = Inline::bold;
+        let h2 = |t: &str| Block::Heading {
+            level: 2,
+            text: p(t),
+        };
+        let fmt_min = |m: Option<f32>| m.map_or("—".to_string(), |m| format!("{m:.1} 分"));
+        let mut blocks = vec![
+            Block::Heading {
+                level: 1,
+                text: p("継続訓練 報告書（Continuity drill report）"),
+            },
+            Block::KeyValue(vec![
+                (b("訓練ID"), p(&self.id)),
+                (b("シナリオ"), p(&self.scenario.title.ja)),
+                (b("想定"), p(&self.scenario.description.ja)),
+                (
+                    b("停止するサービス"),
+                    p(&format!(
+                        "{}（{} 時間の想定）",
+                        services_ja(&self.scenario.services),
+                        self.scenario.hours
+                    )),
+                ),
+                (
+                    b("開始"),
+                    p(&format!("{}　{}", self.started_jst, self.started_by)),
+                ),
+                (
+                    b("終了"),
+                    p(&match (&self.ended_jst, &self.ended_by) {
+                        (Some(at), Some(by)) => format!("{at}　{by}"),
+                        _ => "実施中".to_string(),
+                    }),
+                ),
+                (b("所要時間"), p(&format!("{:.0} 分", self.elapsed_min))),
+                (
+                    b("参加者"),
+                    p(&if self.participants.is_empty() {
+                        "（記録なし）".to_string()
+                    } else {
+                        self.participants.join("、")
+                    }),
+                ),
+                (
+                    b("訓練中の記録"),
+                    p(&format!(
+                        "作成 {} 件・確定 {} 件・印刷/PDF {} 件{}",
+                        self.records.created,
+                        self.records.finalized,
+                        self.records.printed,
+                        match (&self.purged_jst, self.purged_records) {
+                            (Some(at), Some(n)) => format!("（{at} に {n} 件を削除済み）"),
+                            _ => String::new(),
+                        }
+                    )),
+                ),
+            ]),
+            h2("タイムライン（開始からの経過時間）"),
+        ];
+        let mut rows: Vec<TimelineRow> = self
+            .milestones
+            .iter()
+            .map(|m| TimelineRow {
+                label: m.label.clone(),
+                at: m.minutes,
+                target: m.target,
+            })
+            .collect();
+        rows.extend(self.steps.iter().map(|s| TimelineRow {
+            label: format!("{} {}. {}", s.procedure_title, s.step, s.text),
+            at: Some(s.minutes),
+            target: None,
+        }));
+        blocks.push(Block::Timeline(Timeline {
+            unit: "分".into(),
+            rows,
+        }));
+        blocks.push(Block::Paragraph {
+            text: p("棒：開始からの経過時間（分、数字は実績）。濃い棒は目標超過。縦の太線：目標。"),
+            note: true,
+        });
+        blocks.push(h2("目標との比較"));
+        blocks.push(Block::Table {
+            header: Some(vec![b("項目"), b("目標"), b("実績"), b("時刻"), b("判定")]),
+            rows: self
+                .milestones
+                .iter()
+                .map(|m| {
+                    vec![
+                        p(&m.label),
+                        p(&fmt_min(m.target)),
+                        p(&fmt_min(m.minutes)),
+                        p(m.at_jst.as_deref().unwrap_or("—")),
+                        match (m.minutes, m.met) {
+                            (None, _) => p("未実施"),
+                            (Some(_), Some(true)) => p("達成"),
+                            (Some(_), Some(false)) => b("未達"),
+                            (Some(_), None) => p("—"),
+                        },
+                    ]
+                })
+                .collect(),
+        });
+        blocks.push(h2("実施された手順"));
+        if self.steps.is_empty() {
+            blocks.push(Block::Paragraph {
+                text: p("（チェックリストの実施記録はありません）"),
+                note: false,
+            });
+        } else {
+            blocks.push(Block::Table {
+                header: Some(vec![b("手順"), b("No."), b("内容"), b("実施者"), b("経過")]),
+                rows: self
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            p(&s.procedure_title),
+                            p(&s.step.to_string()),
+                            p(&s.text),
+                            p(&format!("{}\n{}", s.by, s.at_jst)),
+                            p(&fmt_min(Some(s.minutes))),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        blocks.push(h2("実施されなかった手順"));
+        if self.missed.is_empty() {
+            blocks.push(Block::Paragraph {
+                text: p("なし"),
+                note: false,
+            });
+        } else {
+            blocks.push(Block::List {
+                ordered: false,
+                items: self
+                    .missed
+                    .iter()
+                    .map(|m| p(&format!("{} {}. {}", m.procedure_title, m.step, m.text)))
+                    .collect(),
+            });
+        }
+        for (title, text) in [
+            ("所見（Findings）", &self.findings),
+            ("改善策（Improvement actions）", &self.actions),
+            ("メモ（Notes）", &self.notes),
+        ] {
+            blocks.push(h2(title));
+            blocks.push(Block::Paragraph {
+                text: p(if text.trim().is_empty() {
+                    "（記入なし）"
+                } else {
+                    text
+                }),
+                note: false,
+            });
+        }
+        let frame = PageFrame {
+            header_left: format!("継続訓練報告書　訓練ID {}", self.id),
+            header_right: self.scenario.title.ja.clone(),
+            status_mark: Some("訓練 DRILL".into()),
+            footer_lines: vec![
+                "訓練の記録です（患者の記録ではありません）— Hikae 控え".to_string(),
+                format!("シナリオ: {}　開始: {}", self.scenario.id, self.started_jst),
+            ],
+            watermark: Some(DRILL_MARK.to_string()),
+            large_type: false,
+        };
+        (Document { blocks }, frame)
+    }
+}

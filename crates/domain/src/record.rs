@@ -1,0 +1,156 @@
+//! Records: one filled form about one patient, with its lifecycle (draft → finalized) and
+//! provenance (which pack, version and template hash produced it). Plain data; the store
+//! persists it, render prints it.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Tokyo;
+use serde::{Deserialize, Serialize};
+
+use crate::form::Values;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Finalized,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Finalized => "finalized",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "finalized" => Some(Status::Finalized),
+            _ => None,
+        }
+    }
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Status::Draft => "下書き（未確定）",
+            Status::Finalized => "確定",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    pub id: String,
+    pub name: String,
+}
+
+/// Which pack and template version a record was made with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub pack_id: String,
+    pub pack_version: String,
+    pub template_id: String,
+    pub template_version: String,
+    pub template_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    /// Shared by all versions of one record (the first version's id).
+    pub series_id: String,
+    pub version: u32,
+    pub supersedes: Option<String>,
+    pub correction_reason: Option<String>,
+    pub patient: Patient,
+    pub provenance: Provenance,
+    pub status: Status,
+    pub author: String,
+    pub final_reviewer: Option<String>,
+    pub values: Values,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finalized_at: Option<DateTime<Utc>>,
+    /// Incremented by every save; lets a frontend tell which save the store holds.
+    pub revision: i64,
+    /// The circumstances it was made in: a drill, a declared downtime, written on paper first.
+    #[serde(default)]
+    pub context: Context,
+}
+
+/// The circumstances of a record, fixed when it is created and printed on every page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    /// Made during this continuity drill: watermarked, never sent, purged after the drill.
+    pub drill_id: Option<String>,
+    /// Made while this downtime was declared.
+    pub downtime: Option<crate::downtime::DowntimeMark>,
+    /// Typed in later from a paper record written during a total outage.
+    pub paper: Option<PaperOrigin>,
+}
+
+/// The paper original of a back-entered record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaperOrigin {
+    /// When the paper record was written.
+    pub written_at: DateTime<Utc>,
+    /// Who wrote it.
+    pub author: String,
+}
+
+/// Time as shown to staff: Asia/Tokyo, `2026/11/21 14:30`.
+pub fn jst(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Tokyo).format("%Y/%m/%d %H:%M").to_string()
+}
+
+/// Clock time as shown in the autosave indicator: Asia/Tokyo, `14:32:05`.
+pub fn jst_clock(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Tokyo).format("%H:%M:%S").to_string()
+}
+
+/// A new record id (UUID v4).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The footer every Hikae record carries: it was made outside the EHR and must go back in.
+pub const DOWNTIME_FOOTER: &str = "ダウンタイム時作成 — 電子カルテへの取込が必要（Hikae 控え）";
+
+/// The watermark and mark on everything a drill produces.
+pub const DRILL_MARK: &str = "訓練 / DRILL";
+
+/// Lines printed on a record about how it came about: in a drill, during a declared
+/// downtime, typed in from paper.
+pub fn context_lines(c: &Context) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(d) = &c.drill_id {
+        out.push(format!(
+            "{DRILL_MARK}　訓練ID {d} — 訓練用の記録です（本番サーバーへは送信されません）"
+        ));
+    }
+    if let Some(d) = &c.downtime {
+        out.push(d.line());
+    }
+    if let Some(p) = &c.paper {
+        out.push(format!(
+            "紙記録からの後入力（原本記載 {} {}）",
+            jst(p.written_at),
+            p.author
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_shown_in_tokyo() {
+        let t = Utc
+            .with_ymd_and_hms(2026, 11, 21, 15, 30, 0)
+            .single()
+            .expect("valid time");
+        assert_eq!(jst(t), "2026/11/22 00:30");
+    }
+}

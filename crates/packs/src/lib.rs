@@ -1,0 +1,443 @@
+//! Template packs: a manifest, form definitions and Tera templates, loaded from a set of files.
+//!
+//! The built-in default pack is compiled into the binary from `templates/`, so Hikae works
+//! with nothing installed. Loading collects every problem it finds (file, line, column)
+//! instead of stopping at the first. This module owns the pack layout and the Tera instance;
+//! it does not render records (`render`) or know about storage.
+//!
+//! Layout (paths relative to the pack root):
+//! `pack.toml`, `<template-id>/form.toml`, `<template-id>/record.html`,
+//! `<template-id>/record.txt`, and shared includes under `_shared/`.
+
+pub mod archive;
+pub mod paper;
+pub mod render;
+pub mod check;
+pub mod install;
+pub mod sign;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use include_dir::{include_dir, Dir};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use hikae_domain::form::{FormDef, L10n};
+use hikae_domain::procedure::{ContactSheet, Procedure};
+
+pub(crate) static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../templates");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub id: String,
+    pub name: L10n,
+    pub version: String,
+    pub state: Lifecycle,
+    pub min_app_version: String,
+    #[serde(rename = "template")]
+    pub templates: Vec<TemplateEntry>,
+    #[serde(default, rename = "procedure")]
+    pub procedures: Vec<ProcedureEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureEntry {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    Trial,
+    Approved,
+}
+
+/// The approved scope of one template: what it may be used for, which data it holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateEntry {
+    pub id: String,
+    pub approved_uses: Vec<String>,
+    pub data_categories: Vec<String>,
+    /// How records of this template are filed in the hospital's FHIR server.
+    #[serde(default)]
+    pub fhir: Option<FhirMap>,
+}
+
+pub use hikae_domain::fhirmap::{FhirMap, FhirSection};
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub form: FormDef,
+    pub scope: TemplateEntry,
+    /// sha256 over every file this template is rendered from (form, templates, shared includes).
+    pub hash: String,
+    pub html_name: String,
+    pub text_name: String,
+}
+
+pub struct Pack {
+    pub manifest: Manifest,
+    pub templates: Vec<Template>,
+    pub procedures: Vec<Procedure>,
+    pub contacts: ContactSheet,
+    /// Drill scenarios (`procedures/drills.toml`).
+    pub scenarios: Vec<hikae_domain::drill::Scenario>,
+    pub(crate) tera: tera::Tera,
+}
+
+impl fmt::Debug for Pack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pack")
+            .field("manifest", &self.manifest)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One problem in a pack, located as precisely as possible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackProblem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub col: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for PackProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.col {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+pub(crate) fn problem(file: &str, message: impl Into<String>) -> PackProblem {
+    PackProblem {
+        file: file.to_string(),
+        line: None,
+        col: None,
+        message: message.into(),
+    }
+}
+
+fn toml_problem(file: &str, src: &str, e: &toml::de::Error) -> PackProblem {
+    let (line, col) = match e.span() {
+        Some(span) => {
+            let before = &src[..span.start.min(src.len())];
+            (
+                Some(before.matches('\n').count() + 1),
+                Some(before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1),
+            )
+        }
+        None => (None, None),
+    };
+    PackProblem {
+        file: file.to_string(),
+        line,
+        col,
+        message: e.message().to_string(),
+    }
+}
+
+impl Pack {
+    /// The default pack compiled into this binary.
+    pub fn builtin() -> Result<Pack, Vec<PackProblem>> {
+        let mut files = BTreeMap::new();
+        collect_builtin(&BUILTIN, &mut files);
+        Pack::from_files(&files)
+    }
+
+    /// Loads a pack from its files (relative path → content), reporting every problem.
+    pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<Pack, Vec<PackProblem>> {
+        let mut problems = Vec::new();
+        let mut text: BTreeMap<&str, &str> = BTreeMap::new();
+        for (path, bytes) in files {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => {
+                    text.insert(path.as_str(), s);
+                }
+                Err(e) => problems.push(problem(
+                    path,
+                    format!("not UTF-8 text (byte {})", e.valid_up_to()),
+                )),
+            }
+        }
+        let Some(manifest_src) = text.get("pack.toml") else {
+            problems.push(problem("pack.toml", "missing: every pack needs a manifest"));
+            return Err(problems);
+        };
+        let manifest: Manifest = match toml::from_str(manifest_src) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(toml_problem("pack.toml", manifest_src, &e));
+                return Err(problems);
+            }
+        };
+
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on([".html"]);
+        let sources: Vec<(&str, &str)> = text
+            .iter()
+            .filter(|(p, _)| p.ends_with(".html") || p.ends_with(".txt"))
+            .map(|(p, s)| (*p, *s))
+            .collect();
+        if let Err(e) = tera.add_raw_templates(sources.clone()) {
+            // add_raw_templates stops at the first error: retry one by one to report them all
+            let mut any = false;
+            for (name, src) in &sources {
+                let mut single = tera::Tera::new();
+                if let Err(e) = single.add_raw_template(name, src) {
+                    if !e.to_string().contains("not found") {
+                        problems.push(problem(name, e.to_string()));
+                        any = true;
+                    }
+                }
+            }
+            if !any {
+                problems.push(problem("(templates)", e.to_string()));
+            }
+        }
+
+        let shared: Vec<(&str, &str)> = text
+            .iter()
+            .filter(|(p, _)| p.starts_with("_shared/"))
+            .map(|(p, s)| (*p, *s))
+            .collect();
+        let mut templates = Vec::new();
+        for entry in &manifest.templates {
+            let form_path = format!("{}/form.toml", entry.id);
+            let html_name = format!("{}/record.html", entry.id);
+            let text_name = format!("{}/record.txt", entry.id);
+            for needed in [&html_name, &text_name] {
+                if !text.contains_key(needed.as_str()) {
+                    problems.push(problem(needed, "missing"));
+                }
+            }
+            let Some(form_src) = text.get(form_path.as_str()) else {
+                problems.push(problem(
+                    &form_path,
+                    format!("missing: pack.toml lists template '{}'", entry.id),
+                ));
+                continue;
+            };
+            let form: FormDef = match toml::from_str(form_src) {
+                Ok(f) => f,
+                Err(e) => {
+                    problems.push(toml_problem(&form_path, form_src, &e));
+                    continue;
+                }
+            };
+            if form.id != entry.id {
+                problems.push(problem(
+                    &form_path,
+                    format!("id = \"{}\" but the folder is '{}'", form.id, entry.id),
+                ));
+            }
+            for p in form.definition_problems() {
+                problems.push(problem(&form_path, p));
+            }
+            if let Some(map) = &entry.fhir {
+                for p in hikae_domain::fhirmap::map_problems(map, &form) {
+                    problems.push(problem(
+                        "pack.toml",
+                        format!("[template.fhir] of '{}': {p}", entry.id),
+                    ));
+                }
+            }
+            let mut h = Sha256::new();
+            for (name, src) in [(form_path.as_str(), *form_src)]
+                .into_iter()
+                .chain(
+                    [html_name.as_str(), text_name.as_str()]
+                        .into_iter()
+                        .filter_map(|n| text.get(n).map(|s| (n, *s))),
+                )
+                .chain(shared.iter().copied())
+            {
+                h.update(name.as_bytes());
+                h.update([0]);
+                h.update(src.as_bytes());
+                h.update([0]);
+            }
+            let hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            templates.push(Template {
+                form,
+                scope: entry.clone(),
+                hash,
+                html_name,
+                text_name,
+            });
+        }
+        if manifest.templates.is_empty() {
+            problems.push(problem("pack.toml", "lists no [[template]]"));
+        }
+        let contacts: ContactSheet = match text.get("procedures/contacts.toml") {
+            None => ContactSheet::default(),
+            Some(src) => toml::from_str(src).unwrap_or_else(|e| {
+                problems.push(toml_problem("procedures/contacts.toml", src, &e));
+                ContactSheet::default()
+            }),
+        };
+        let mut procedures = Vec::new();
+        for entry in &manifest.procedures {
+            let path = format!("procedures/{}.toml", entry.id);
+            let Some(src) = text.get(path.as_str()) else {
+                problems.push(problem(
+                    &path,
+                    format!("missing: pack.toml lists procedure '{}'", entry.id),
+                ));
+                continue;
+            };
+            match toml::from_str::<Procedure>(src) {
+                Ok(p) => {
+                    if p.id != entry.id {
+                        problems.push(problem(
+                            &path,
+                            format!("id = \"{}\" but the file is '{}'", p.id, entry.id),
+                        ));
+                    }
+                    problems.extend(p.problems(&contacts).into_iter().map(|m| problem(&path, m)));
+                    procedures.push(p);
+                }
+                Err(e) => problems.push(toml_problem(&path, src, &e)),
+            }
+        }
+        let scenarios = match text.get("procedures/drills.toml") {
+            None => Vec::new(),
+            Some(src) => match toml::from_str::<hikae_domain::drill::Scenarios>(src) {
+                Ok(s) => {
+                    for (i, sc) in s.scenarios.iter().enumerate() {
+                        if s.scenarios[..i].iter().any(|o| o.id == sc.id) {
+                            problems.push(problem(
+                                "procedures/drills.toml",
+                                format!("scenario '{}' appears twice", sc.id),
+                            ));
+                        }
+                        problems.extend(
+                            sc.problems(&procedures)
+                                .into_iter()
+                                .map(|m| problem("procedures/drills.toml", m)),
+                        );
+                    }
+                    s.scenarios
+                }
+                Err(e) => {
+                    problems.push(toml_problem("procedures/drills.toml", src, &e));
+                    Vec::new()
+                }
+            },
+        };
+        if problems.is_empty() {
+            Ok(Pack {
+                manifest,
+                templates,
+                procedures,
+                contacts,
+                scenarios,
+                tera,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn template(&self, id: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.form.id == id)
+    }
+}
+
+pub(crate) fn collect_builtin(dir: &Dir<'static>, out: &mut BTreeMap<String, Vec<u8>>) {
+    for f in dir.files() {
+        out.insert(
+            f.path().to_string_lossy().replace('\\', "/"),
+            f.contents().to_vec(),
+        );
+    }
+    for d in dir.dirs() {
+        collect_builtin(d, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+        pairs
+            .iter()
+            .map(|(p, s)| (p.to_string(), s.as_bytes().to_vec()))
+            .collect()
+    }
+
+    const MANIFEST: &str = "id = \"p\"\nname = { ja = \"テスト\" }\nversion = \"1.0.0\"\nstate = \"approved\"\nmin_app_version = \"0.1.0\"\n[[template]]\nid = \"a\"\napproved_uses = [\"x\"]\ndata_categories = [\"y\"]\n";
+    const FORM: &str = "id = \"a\"\nversion = \"1\"\ntitle = { ja = \"A\" }\n[[fields]]\nid = \"f\"\nlabel = { ja = \"F\" }\ntype = \"text\"\n";
+
+    #[test]
+    fn builtin_pack_loads() {
+        let pack = Pack::builtin()
+            .map_err(|p| {
+                p.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .expect("builtin pack");
+        for id in [
+            "discharge-summary",
+            "sbar-handover",
+            "ward-handover",
+            "patient-explanation",
+        ] {
+            assert!(pack.template(id).is_some(), "{id} missing");
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_position() {
+        let bad_form = "id = \"a\"\nversion = \"1\"\ntitle = { ja = \"A\" }\n[[fields]]\nid = \"f\"\nlabel = { ja = \"F\" }\ntype = \"txt\"\n";
+        let err = Pack::from_files(&files(&[
+            ("pack.toml", MANIFEST),
+            ("a/form.toml", bad_form),
+            ("a/record.html", "<p>{{ v.f </p>"),
+            ("a/record.txt", "{% if %}"),
+        ]))
+        .expect_err("broken pack");
+        let text: Vec<String> = err.iter().map(|p| p.to_string()).collect();
+        assert!(
+            text.iter().any(|t| t.starts_with("a/form.toml:7:8")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.starts_with("a/record.html")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.starts_with("a/record.txt")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_filters_are_rejected_at_load() {
+        let err = Pack::from_files(&files(&[
+            ("pack.toml", MANIFEST),
+            ("a/form.toml", FORM),
+            ("a/record.html", "<p>{{ v.f | no_such_filter }}</p>"),
+            ("a/record.txt", "{{ v.f }}"),
+        ]))
+        .expect_err("unknown filter");
+        assert!(
+            err.iter()
+                .any(|p| p.file == "a/record.html" && p.message.contains("no_such_filter")),
+            "{err:?}"
+        );
+    }
+}
