@@ -4,8 +4,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
 
-use hikae_app::Hikae;
 use hikae_app::record::Record;
+use hikae_app::Hikae;
 use hikae_packs::render;
 
 fn ward_sheet(n: usize) -> serde_json::Map<String, serde_json::Value> {

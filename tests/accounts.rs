@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use hikae_app::Hikae;
 use hikae_app::audit::Action;
+use hikae_app::Hikae;
 use hikae_auth::roster::StaffRole;
 use hikae_store::AuditQuery;
 

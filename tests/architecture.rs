@@ -39,14 +39,23 @@ fn allowed() -> Graph {
             deps.split_whitespace().map(str::to_string).collect(),
         );
     }
-    assert!(g.len() > 5, "the allowed-deps table could not be read: {g:?}");
+    assert!(
+        g.len() > 5,
+        "the allowed-deps table could not be read: {g:?}"
+    );
     g
 }
 
 fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");
@@ -140,7 +149,11 @@ fn find_cycle(g: &Graph) -> Option<Vec<String>> {
 #[test]
 fn the_crate_graph_is_the_one_architecture_md_allows() {
     let allowed = allowed();
-    assert_eq!(find_cycle(&allowed), None, "the allowed graph itself has a cycle");
+    assert_eq!(
+        find_cycle(&allowed),
+        None,
+        "the allowed graph itself has a cycle"
+    );
     let actual = actual(&metadata());
     for shell in ["hikae", "hikae-desktop"] {
         assert!(actual.contains_key(shell), "{shell} is a workspace package");

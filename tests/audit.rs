@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use hikae_app::Hikae;
 use hikae_app::audit::{fhir_audit_event, verify, Action, Actor, Event, Finding};
+use hikae_app::Hikae;
 use hikae_store::AuditQuery;
 use serde_json::json;
 
@@ -210,7 +210,12 @@ fn a_rewritten_chain_is_found_by_the_anchor() {
     let mut prev = entries[1].hash.clone();
     for e in entries.iter_mut().skip(2) {
         e.prev_hash = prev.clone();
-        e.hash = hikae_app::audit::entry_hash(e.seq, &hikae_app::audit::ts(e.at), &e.event, &e.prev_hash);
+        e.hash = hikae_app::audit::entry_hash(
+            e.seq,
+            &hikae_app::audit::ts(e.at),
+            &e.event,
+            &e.prev_hash,
+        );
         prev = e.hash.clone();
     }
     let findings = verify(&entries, anchor);

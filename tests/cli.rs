@@ -38,7 +38,10 @@ fn demo_writes_japanese_pdfs_into_the_folder_it_prints() {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .collect();
-    assert_eq!(pdfs.len(), hikae_app::demo::fixtures().expect("fixtures").len());
+    assert_eq!(
+        pdfs.len(),
+        hikae_app::demo::fixtures().expect("fixtures").len()
+    );
     for p in &pdfs {
         let t = poppler("pdftotext", &[p.to_str().expect("path"), "-"]);
         assert!(t.contains("ダウンタイム時作成"), "{}", p.display());
@@ -213,4 +216,34 @@ fn help_is_everywhere() {
     assert!(stdout(&out).contains("Exit codes"));
     let t = stdout(&cli(dir.path(), &["templates"]));
     assert!(t.contains("退院時サマリー") && t.contains("用途:"), "{t}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_cli_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = cli(dir.path(), &["demo", "--bulk", "1000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // ~110 KB of list: more than a pipe holds (64 KiB), so writes go on after the reader left
+    let mut child = Command::new(hikae_bin())
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["list", "--limit", "100000"])
+        .env_remove("HIKAE_DATA_DIR")
+        .env_remove("HIKAE_USER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hikae");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read a line");
+    // the reader is dropped: the pipe is closed, as by `hikae list | head -1`
+    let out = child.wait_with_output().expect("wait for hikae");
+    assert!(first.contains("LOAD-"), "{first}");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

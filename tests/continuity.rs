@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use common::*;
-use hikae_app::{Hikae, PrintPackRequest, TemplateCopies};
 use hikae_app::audit::Action;
 use hikae_app::config::Config;
 use hikae_app::downtime::{Scope, ServiceKind};
 use hikae_app::drill::MilestoneKey;
 use hikae_app::monitor::{self, Monitor, ServiceDef, State};
 use hikae_app::record::PaperOrigin;
+use hikae_app::{Hikae, PrintPackRequest, TemplateCopies};
 use hikae_store::AuditQuery;
 
 fn login(dir: &std::path::Path, id: &str, pin: &str) -> Hikae {

@@ -86,8 +86,10 @@ fn a_copied_database_reads_as_noise() {
         "records and search index survived encryption"
     );
     // the records written from here on go through the WAL: they must be encrypted too
-    app.append_audit_event(hikae_app::audit::Event::new(app.actor(), hikae_app::audit::Action::View).detail(MARKER_JA))
-        .expect("write");
+    app.append_audit_event(
+        hikae_app::audit::Event::new(app.actor(), hikae_app::audit::Action::View).detail(MARKER_JA),
+    )
+    .expect("write");
 
     for (name, bytes) in files(dir.path()) {
         if name == "keyring.json" {
@@ -160,7 +162,10 @@ fn the_recovery_key_and_the_emergency_code_open_the_same_data() {
         .expect("unlock")
         .expect("right key");
     assert_eq!(
-        app.test_store().search(&Default::default()).expect("list").len(),
+        app.test_store()
+            .search(&Default::default())
+            .expect("list")
+            .len(),
         2
     );
     drop(app);
@@ -217,7 +222,10 @@ fn an_interrupted_setup_is_finished_at_the_next_unlock() {
         .expect("unlock")
         .expect("right PIN");
     assert_eq!(
-        app.test_store().search(&Default::default()).expect("list").len(),
+        app.test_store()
+            .search(&Default::default())
+            .expect("list")
+            .len(),
         2
     );
     drop(app);

@@ -73,7 +73,10 @@ fn bad_ticks_are_refused_with_a_clear_error() {
     let e = app.end_checklist(&run.id, "看護師 試験 花子").unwrap_err();
     assert_eq!(e.code(), "bad_state", "{e}");
     assert!(app.open_checklist(PROC).expect("open").is_none());
-    assert_eq!(app.test_store().checklists(Some(PROC)).expect("list").len(), 1);
+    assert_eq!(
+        app.test_store().checklists(Some(PROC)).expect("list").len(),
+        1
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use hikae_app::record::Status;
-use hikae_store::{Query, Store, SCHEMA_VERSION};
 use hikae_app::Error;
+use hikae_store::{Query, Store, SCHEMA_VERSION};
 use serde_json::json;
 
 #[test]
@@ -261,7 +261,10 @@ fn an_existing_database_is_migrated_with_its_records() {
         "11111111-2222-4333-8444-555555555555".to_string()
     };
     let app = hikae_app::Hikae::open(dir.path()).expect("open migrates");
-    assert_eq!(app.test_store().schema_version().expect("version"), SCHEMA_VERSION);
+    assert_eq!(
+        app.test_store().schema_version().expect("version"),
+        SCHEMA_VERSION
+    );
     assert_eq!(
         app.get(&old_id).expect("old record").values["situation"],
         "旧版で作成した申し送り"

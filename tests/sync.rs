@@ -13,9 +13,9 @@ use std::time::Duration;
 use base64::Engine;
 use common::*;
 use fhir_server::{FaultProxy, FhirServer, Plan};
+use hikae_app::sync::{self, Phase, RowState};
 use hikae_app::Hikae;
 use hikae_store::{Filing, SyncState};
-use hikae_app::sync::{self, Phase, RowState};
 use sha1::Digest;
 
 /// Points the app's config at `endpoint`.
@@ -74,7 +74,11 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].record_id, fin.id);
     assert_eq!(out[0].state, SyncState::Pending);
-    assert!(app.test_store_mut().outbox_entry(&draft.id).expect("entry").is_none());
+    assert!(app
+        .test_store_mut()
+        .outbox_entry(&draft.id)
+        .expect("entry")
+        .is_none());
 
     // acknowledged stays acknowledged, and nothing is ever deleted
     let file = |f: Filing| vec![(fin.id.clone(), f)];
@@ -355,7 +359,11 @@ fn a_rejected_record_never_blocks_the_others_and_can_be_fixed_and_resent() {
     );
     for id in &good {
         assert_eq!(
-            app.test_store().outbox_entry(id).expect("e").expect("q").state,
+            app.test_store()
+                .outbox_entry(id)
+                .expect("e")
+                .expect("q")
+                .state,
             SyncState::Acknowledged
         );
     }
@@ -525,7 +533,11 @@ fn a_server_that_refuses_our_credentials_stops_the_run_and_loses_nothing() {
             .contains("credentials"),
         "{o:?}"
     );
-    let e = app.test_store().outbox_entry(&r.id).expect("e").expect("queued");
+    let e = app
+        .test_store()
+        .outbox_entry(&r.id)
+        .expect("e")
+        .expect("queued");
     assert_eq!(
         e.state,
         SyncState::Pending,

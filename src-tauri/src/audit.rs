@@ -12,6 +12,8 @@ use crate::AppState;
 
 /// An entry as stored, plus its time as staff read it.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "AuditEntryView"))]
 pub struct EntryView {
     #[serde(flatten)]
     pub entry: Entry,
@@ -19,6 +21,7 @@ pub struct EntryView {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AuditView {
     pub entries: Vec<EntryView>,
     /// What the chain check found over the whole log (empty: intact).
@@ -36,11 +39,7 @@ pub fn audit_log(
 ) -> CmdResult<AuditView> {
     let app = state.lock()?;
     let check = app.audit_check()?;
-    let findings = check
-        .findings
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let findings = check.findings.iter().map(ToString::to_string).collect();
     let q = AuditQuery {
         actor: actor.filter(|s| !s.trim().is_empty()),
         record_id: record.filter(|s| !s.trim().is_empty()),

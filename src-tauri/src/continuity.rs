@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Emitter, Manager, State};
 
-use hikae_app::{BatchProgress, PrintPackRequest};
 use hikae_app::audit::Action;
 use hikae_app::config::TlsConfig;
 use hikae_app::downtime::{Downtime, Scope, ServiceKind};
 use hikae_app::drill::{Report, Scenario, Summary};
 use hikae_app::monitor::{self, Monitor, ServiceStatus, Suggestion};
 use hikae_app::record::{jst, Patient};
+use hikae_app::{BatchProgress, PrintPackRequest};
 
 use crate::error::CmdResult;
 use crate::printing::{write_pdf, Exported, Printed};
@@ -40,6 +40,8 @@ impl MonitorState {
 }
 
 #[derive(Serialize, Clone)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Downtime"))]
 pub struct DowntimeView {
     #[serde(flatten)]
     pub downtime: Downtime,
@@ -58,6 +60,7 @@ impl From<Downtime> for DowntimeView {
 }
 
 #[derive(Serialize, Clone)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StatusView {
     pub services: Vec<ServiceStatus>,
     pub downtime: Option<DowntimeView>,
@@ -304,6 +307,8 @@ pub async fn print_print_pack(
 
 /// A back-entered paper record: when it was written (as typed) and by whom.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "PaperEntry"))]
 #[serde(rename_all = "camelCase")]
 pub struct PaperArg {
     pub written_at: String,

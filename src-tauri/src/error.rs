@@ -3,8 +3,19 @@
 
 use serde::Serialize;
 
+/// Something unexpected inside the shell (a poisoned lock).
+pub const INTERNAL: &str = "internal";
+/// A sync was asked for while one runs.
+pub const SYNC_RUNNING: &str = "sync_running";
+/// The shell's own codes, besides the core's (`hikae_app::Error::CODES`): errors.ts lists both.
+#[cfg(test)]
+pub const SHELL_CODES: &[&str] = &[INTERNAL, SYNC_RUNNING];
+
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CmdError {
+    /// One of `Error::CODES` or `SHELL_CODES`.
+    #[cfg_attr(test, ts(type = "ErrorCode"))]
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<hikae_app::form::FieldError>,

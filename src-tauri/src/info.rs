@@ -10,6 +10,7 @@ use crate::error::CmdResult;
 use crate::AppState;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AppInfo {
     pub version: &'static str,
     pub data_dir: String,
@@ -20,6 +21,7 @@ pub struct AppInfo {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct PackInfo {
     pub id: String,
     pub version: String,
@@ -52,6 +54,7 @@ pub fn app_info(state: State<AppState>) -> CmdResult<AppInfo> {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TemplateInfo {
     pub form: FormDef,
     pub approved_uses: Vec<String>,
@@ -80,6 +83,7 @@ pub fn list_templates(state: State<AppState>) -> CmdResult<Vec<TemplateInfo>> {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Procedures {
     pub procedures: Vec<Procedure>,
     pub contacts: Vec<Contact>,

@@ -11,6 +11,8 @@ mod procedures;
 mod records;
 mod session;
 mod sync;
+#[cfg(test)]
+mod ts_types;
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -48,7 +50,7 @@ impl DerefMut for AppGuard<'_> {
 impl AppState {
     pub fn slot(&self) -> Result<MutexGuard<'_, Option<hikae_app::Hikae>>, CmdError> {
         self.app.lock().map_err(|_| CmdError {
-            code: "internal",
+            code: error::INTERNAL,
             message: "state lock poisoned".into(),
             fields: Vec::new(),
         })

@@ -5,15 +5,16 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use hikae_app::BatchProgress;
 use hikae_app::audit::Action;
-use hikae_app::Pdf;
 use hikae_app::print::Printer;
+use hikae_app::BatchProgress;
+use hikae_app::Pdf;
 
 use crate::error::CmdResult;
 use crate::AppState;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Exported {
     pub path: String,
     pub pages: usize,
@@ -81,6 +82,7 @@ pub fn list_printers() -> CmdResult<Vec<Printer>> {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Printed {
     pub job: String,
     pub pages: usize,

@@ -11,6 +11,7 @@ use crate::printing::{write_pdf, Exported, Printed};
 use crate::AppState;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StepState {
     pub done: bool,
     pub by: String,
@@ -18,6 +19,7 @@ pub struct StepState {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RunView {
     pub id: String,
     pub procedure_id: String,

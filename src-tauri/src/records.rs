@@ -12,6 +12,7 @@ use crate::error::CmdResult;
 use crate::AppState;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RecordView {
     pub record: Record,
     pub form: FormDef,
@@ -24,6 +25,7 @@ pub struct RecordView {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Saved {
     pub revision: i64,
     pub saved_at: String,
@@ -134,6 +136,8 @@ pub fn record_text(state: State<AppState>, id: String) -> CmdResult<String> {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "RowSummary"))]
 pub struct Row {
     pub id: String,
     pub status: &'static str,

@@ -3,14 +3,15 @@
 use serde::Serialize;
 use tauri::State;
 
-use hikae_app::Hikae;
 use hikae_app::auth::StaffRole;
 use hikae_app::record::jst;
+use hikae_app::Hikae;
 
 use crate::error::CmdResult;
 use crate::AppState;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SessionView {
     pub staff_id: String,
     pub name: String,

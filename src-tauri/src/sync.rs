@@ -10,9 +10,9 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Emitter, Manager, State};
 
+use hikae_app::sync::{self, Outcome, Progress, Reconciliation};
 use hikae_app::Hikae;
 use hikae_app::OutboxCounts;
-use hikae_app::sync::{self, Outcome, Progress, Reconciliation};
 
 use crate::error::{CmdError, CmdResult};
 use crate::printing::{write_pdf, Exported, Printed};
@@ -31,7 +31,10 @@ struct Host<'a>(&'a AppState);
 impl sync::Host for Host<'_> {
     type Outbox = Hikae;
     fn with<R>(&self, f: impl FnOnce(&mut Hikae) -> hikae_app::Result<R>) -> hikae_app::Result<R> {
-        let mut slot = self.0.slot().map_err(|e| hikae_app::Error::Input(e.message))?;
+        let mut slot = self
+            .0
+            .slot()
+            .map_err(|e| hikae_app::Error::Input(e.message))?;
         match slot.as_mut() {
             Some(app) => f(app),
             None => Err(hikae_app::Error::Locked("log in first".into())),
@@ -43,7 +46,7 @@ impl sync::Host for Host<'_> {
 fn run(state: &AppState, mut progress: impl FnMut(&Progress)) -> CmdResult<Outcome> {
     if state.sync.running.swap(true, Ordering::SeqCst) {
         return Err(CmdError {
-            code: "sync_running",
+            code: crate::error::SYNC_RUNNING,
             message: "a sync is already running".into(),
             fields: Vec::new(),
         });
@@ -69,6 +72,7 @@ fn run(state: &AppState, mut progress: impl FnMut(&Progress)) -> CmdResult<Outco
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SyncStatus {
     /// The FHIR endpoint, if one is configured.
     pub endpoint: Option<String>,

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hikae_app::Hikae;
 use hikae_app::form::Values;
 use hikae_app::record::{Patient, Record};
+use hikae_app::Hikae;
 
 pub fn hikae_bin() -> &'static str {
     env!("CARGO_BIN_EXE_hikae")

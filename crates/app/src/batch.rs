@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::Hikae;
-use hikae_domain::error::{Error, Result};
 use hikae_doc::pdf::{self, Pdf};
+use hikae_domain::error::{Error, Result};
 use hikae_packs::render;
 
 /// Most records in one batch: about 2,000 pages, enough for any ward and small enough to
@@ -13,6 +13,7 @@ use hikae_packs::render;
 pub const MAX_BATCH: usize = 1000;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchProgress {
     /// Steps done: one per record rendered, one per record laid out, one for writing.
     pub done: usize,

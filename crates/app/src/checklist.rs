@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use super::Hikae;
+use hikae_doc::pdf::{self, PageFrame, Pdf};
 use hikae_doc::{Block, Document, Inline};
 use hikae_domain::error::{Error, Result};
-use hikae_packs::Pack;
-use hikae_doc::pdf::{self, PageFrame, Pdf};
 use hikae_domain::procedure::Procedure;
 use hikae_domain::record::jst;
 use hikae_packs::render::DOWNTIME_FOOTER;
+use hikae_packs::Pack;
 use hikae_store::ChecklistRun;
 
 impl Hikae {
@@ -73,14 +73,16 @@ impl Hikae {
                 step + 1
             ))
         })?;
-        let e = hikae_domain::audit::Event::new(&self.actor, hikae_domain::audit::Action::ChecklistTick).detail(
-            format!(
-                "{} step {} {} by {by} (run {run_id})",
-                proc.id,
-                step + 1,
-                if done { "done" } else { "undone" }
-            ),
-        );
+        let e = hikae_domain::audit::Event::new(
+            &self.actor,
+            hikae_domain::audit::Action::ChecklistTick,
+        )
+        .detail(format!(
+            "{} step {} {} by {by} (run {run_id})",
+            proc.id,
+            step + 1,
+            if done { "done" } else { "undone" }
+        ));
         self.store.audit_with_next_write(e);
         self.store.tick(run_id, step, &s.text.ja, done, by)?;
         self.store.checklist(run_id)

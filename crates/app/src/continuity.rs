@@ -9,16 +9,16 @@ use chrono_tz::Asia::Tokyo;
 use serde::{Deserialize, Serialize};
 
 use super::Hikae;
-use hikae_domain::audit::{Action, Event};
 use hikae_auth::session::Permission;
+use hikae_doc::pdf::{self, PageFrame, Pdf};
+use hikae_domain::audit::{Action, Event};
 use hikae_domain::downtime::{check_declaration, services_ja, Downtime, Scope, ServiceKind};
 use hikae_domain::drill::{self, Facts, Report, Scenario, Summary};
 use hikae_domain::error::{Error, Result};
-use hikae_packs::Pack;
-use hikae_packs::paper;
-use hikae_doc::pdf::{self, PageFrame, Pdf};
 use hikae_domain::record::{jst, Context, PaperOrigin, Patient};
+use hikae_packs::paper;
 use hikae_packs::render::DRILL_MARK;
+use hikae_packs::Pack;
 use hikae_store::{DrillEnd, DrillRow};
 
 /// Most patients in one print pack (a large ward is about 60).
@@ -26,6 +26,7 @@ pub const MAX_PACK_PATIENTS: usize = 200;
 
 /// What to print for the paper fallback.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PrintPackRequest {
     pub patients: Vec<Patient>,
     /// Blank forms per patient: template id and copies (1–10).
@@ -37,6 +38,7 @@ pub struct PrintPackRequest {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TemplateCopies {
     pub id: String,
     pub copies: usize,
@@ -271,7 +273,11 @@ impl Hikae {
     pub fn drill_report_pdf(&self, id: &str) -> Result<Pdf> {
         let r = self.drill_report(id)?;
         let (doc, frame) = r.document();
-        Ok(pdf::render(&doc, &frame, &format!("継続訓練報告書 {}", r.id))?)
+        Ok(pdf::render(
+            &doc,
+            &frame,
+            &format!("継続訓練報告書 {}", r.id),
+        )?)
     }
 
     /// A running drill's report is computed now; an ended one is the frozen report.
@@ -432,7 +438,9 @@ impl Hikae {
         progress(0, total);
         let refs: Vec<_> = parts.iter().map(|(d, f)| (d, f)).collect();
         let title = format!("紙運用セット {}名", req.patients.len());
-        Ok(pdf::render_many_with(&refs, &title, &mut |k| progress(k, total))?)
+        Ok(pdf::render_many_with(&refs, &title, &mut |k| {
+            progress(k, total)
+        })?)
     }
 }
 

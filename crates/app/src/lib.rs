@@ -10,28 +10,27 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-
 mod audit_review;
+pub mod authoring;
 mod batch;
 mod checklist;
 pub mod config;
 mod continuity;
 pub mod demo;
-pub mod authoring;
-pub mod print;
 mod packs;
+pub mod print;
 mod security;
 pub mod sync;
 pub use continuity::{paper_time, PrintPackRequest, TemplateCopies, MAX_PACK_PATIENTS};
 
 // What the shells may name: the domain's plain data, the document types they hand on, and the
 // store's query and row types (never the store itself).
-pub use hikae_domain::{audit, downtime, drill, form, procedure, record, Error, Result};
 pub use hikae_doc::pdf::{Pdf, SUBSTITUTE};
-pub use hikae_store::{AuditQuery, ChecklistRun, OutboxCounts, Query};
-pub use hikae_sync::monitor;
+pub use hikae_domain::{audit, downtime, drill, form, procedure, record, Error, Result};
 /// Writing a file a person chose: whole or not at all.
 pub use hikae_files::write_atomically;
+pub use hikae_store::{AuditQuery, ChecklistRun, OutboxCounts, PatientMapping, Query};
+pub use hikae_sync::monitor;
 
 /// Roles and permissions (the rules live in `hikae_auth::session`).
 pub mod auth {
@@ -48,14 +47,14 @@ pub use audit_review::AuditCheck;
 pub use batch::{BatchProgress, MAX_BATCH};
 pub use security::{FetchedRoster, Setup};
 
-use hikae_domain::audit::{Action, Actor, Event};
 use hikae_auth::session::Permission;
 use hikae_auth::{DataKey, Keyring};
+use hikae_domain::audit::{Action, Actor, Event};
 use hikae_domain::form::{FieldError, Values};
-use hikae_packs::install::{PackDir, Rules};
-use hikae_packs::{Pack, PackProblem, Template};
 use hikae_domain::record::{PaperOrigin, Patient, Provenance, Record};
+use hikae_packs::install::{PackDir, Rules};
 use hikae_packs::render as pack_render;
+use hikae_packs::{Pack, PackProblem, Template};
 use hikae_store::{NewRecord, Store};
 
 pub const DB_FILE: &str = "hikae.db";
@@ -293,7 +292,8 @@ impl Hikae {
         let actor = Actor::named(name);
         self.set_actor(actor.clone());
         self.audit(
-            Event::new(&actor, Action::Login).detail("named on the start screen (no local account)"),
+            Event::new(&actor, Action::Login)
+                .detail("named on the start screen (no local account)"),
         )
     }
 
@@ -512,6 +512,7 @@ impl Hikae {
     }
 
     pub fn validate(&self, id: &str) -> Result<Vec<FieldError>> {
+        self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         Ok(self
             .template_of(&rec)?

@@ -12,6 +12,7 @@ use serde::Serialize;
 use hikae_domain::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Printer {
     pub name: String,
     pub default: bool,

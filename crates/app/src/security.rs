@@ -5,12 +5,12 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::{Hikae, DB_FILE};
-use hikae_domain::audit::{Action, Actor, Event};
 use hikae_auth::attempts::Attempts;
 use hikae_auth::keyring::{check_secret, new_recovery_key};
 use hikae_auth::roster::{Roster, StaffRole};
 use hikae_auth::session::{allowed, refusal, Permission, Session};
 use hikae_auth::{DataKey, Keyring, SlotKind};
+use hikae_domain::audit::{Action, Actor, Event};
 use hikae_domain::error::{Error, Result};
 use hikae_store::Store;
 
@@ -129,7 +129,9 @@ impl Hikae {
                 .detail(format!(
                     "{} wrong PIN(s) before this login, the last at {}",
                     r.failures,
-                    r.last_failure.map(hikae_domain::audit::ts).unwrap_or_default()
+                    r.last_failure
+                        .map(hikae_domain::audit::ts)
+                        .unwrap_or_default()
                 ));
             self.store.audit(&e)?;
         }

@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use hikae_app::{Hikae, PrintPackRequest, TemplateCopies};
 use hikae_app::audit::Action;
 use hikae_app::downtime::{services_ja, Scope, ServiceKind};
 use hikae_app::monitor::{probe_due, Monitor};
 use hikae_app::record::{jst, Patient};
 use hikae_app::Error;
+use hikae_app::{Hikae, PrintPackRequest, TemplateCopies};
 
-use crate::write_file;
+use crate::util::{outln, write_file};
 
 #[derive(Subcommand)]
 pub enum DowntimeCmd {
@@ -101,15 +101,15 @@ pub fn downtime(app: &mut Hikae, cmd: DowntimeCmd) -> anyhow::Result<()> {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let d = app.declare_downtime(&kinds, Scope::parse(&scope)?, &reason)?;
-            println!("{}", d.id);
+            outln!("{}", d.id)?;
         }
         DowntimeCmd::End { note } => {
             let d = app.end_downtime(&note)?;
-            println!("{} ended {}", d.id, d.ended_at.map(jst).unwrap_or_default());
+            outln!("{} ended {}", d.id, d.ended_at.map(jst).unwrap_or_default())?;
         }
         DowntimeCmd::List => {
             for d in app.downtimes()? {
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     d.id,
                     jst(d.started_at),
@@ -118,7 +118,7 @@ pub fn downtime(app: &mut Hikae, cmd: DowntimeCmd) -> anyhow::Result<()> {
                     services_ja(&d.services),
                     d.declared_by,
                     d.reason
-                );
+                )?;
             }
         }
     }
@@ -129,12 +129,12 @@ pub fn drill(app: &mut Hikae, cmd: DrillCmd) -> anyhow::Result<()> {
     match cmd {
         DrillCmd::Scenarios => {
             for s in app.scenarios() {
-                println!("{}\t{}\t{}", s.id, s.title.ja, services_ja(&s.services));
+                outln!("{}\t{}\t{}", s.id, s.title.ja, services_ja(&s.services))?;
             }
         }
-        DrillCmd::Start { scenario } => println!("{}", app.start_drill(&scenario)?.id),
+        DrillCmd::Start { scenario } => outln!("{}", app.start_drill(&scenario)?.id)?,
         DrillCmd::Status => match app.running_drill()? {
-            Some(r) => println!("{}", json(&r)?),
+            Some(r) => outln!("{}", json(&r)?)?,
             None => return Err(Error::NotFound("a running drill".into()).into()),
         },
         DrillCmd::End {
@@ -142,15 +142,15 @@ pub fn drill(app: &mut Hikae, cmd: DrillCmd) -> anyhow::Result<()> {
             notes,
             findings,
             actions,
-        } => println!(
+        } => outln!(
             "{}",
             json(&app.end_drill(&participants, &notes, &findings, &actions)?)?
-        ),
+        )?,
         DrillCmd::List => {
             let m = |v: Option<f32>| v.map_or("—".to_string(), |v| format!("{v:.1}"));
-            println!("id\tstarted\tscenario\tfirst record\tfirst finalized\tfirst printed\tmissed steps\tpurged");
+            outln!("id\tstarted\tscenario\tfirst record\tfirst finalized\tfirst printed\tmissed steps\tpurged")?;
             for d in app.drills()? {
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     d.id,
                     d.started_jst,
@@ -160,7 +160,7 @@ pub fn drill(app: &mut Hikae, cmd: DrillCmd) -> anyhow::Result<()> {
                     m(d.first_printed_min),
                     d.missed,
                     if d.purged { "yes" } else { "no" }
-                );
+                )?;
             }
         }
         DrillCmd::Report { id, pdf } => match pdf {
@@ -169,11 +169,11 @@ pub fn drill(app: &mut Hikae, cmd: DrillCmd) -> anyhow::Result<()> {
                 write_file(&out, &pdf.bytes)?;
                 eprintln!("wrote {} ({} pages)", out.display(), pdf.pages);
             }
-            None => println!("{}", json(&app.drill_report(&id)?)?),
+            None => outln!("{}", json(&app.drill_report(&id)?)?)?,
         },
         DrillCmd::Purge { id } => {
             let n = app.purge_drill(&id)?;
-            println!("{n} drill records removed");
+            outln!("{n} drill records removed")?;
         }
     }
     Ok(())
@@ -244,25 +244,25 @@ pub fn status(app: &Hikae) -> anyhow::Result<()> {
     let cfg = hikae_app::config::load(app.data_dir())?;
     let mut m = Monitor::new(&cfg);
     if m.is_empty() {
-        println!("no services configured ([monitor] or [sync] endpoint in config.toml)");
+        outln!("no services configured ([monitor] or [sync] endpoint in config.toml)")?;
     }
     probe_due(&mut m, &cfg.tls);
     for s in m.statuses() {
-        println!(
+        outln!(
             "{}\t{:?}\t{}\t{}",
             s.id,
             s.state,
             s.url,
             s.last_error.unwrap_or_default()
-        );
+        )?;
     }
     if let Some(d) = app.active_downtime()? {
-        println!(
+        outln!(
             "downtime {} declared {} by {}",
             d.id,
             jst(d.started_at),
             d.declared_by
-        );
+        )?;
     }
     Ok(())
 }

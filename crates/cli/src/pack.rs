@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use hikae_app::Hikae;
 use hikae_app::authoring::{archive, check, install, sign, Pack, PackProblem};
 use hikae_app::Error;
+use hikae_app::Hikae;
+
+use crate::util::outln;
 
 #[derive(Subcommand)]
 pub enum PackCmd {
@@ -135,210 +137,235 @@ pub fn needs_data(cmd: &PackCmd) -> bool {
 }
 
 pub fn run(app: Option<&mut Hikae>, cmd: PackCmd) -> anyhow::Result<()> {
-    let mut app = app;
-    let mut data = move || {
-        app.take()
-            .ok_or_else(|| anyhow::anyhow!("this command needs the data folder"))
-    };
     match cmd {
-        PackCmd::New { dir, id, name } => {
-            if dir.exists() {
-                anyhow::bail!("{} already exists", dir.display());
-            }
-            for (path, content) in scaffold(&id, &name) {
-                let p = dir.join(path);
-                if let Some(parent) = p.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-                }
-                std::fs::write(&p, content).map_err(|e| Error::io(&p, e))?;
-            }
-            println!(
-                "created {} — edit it, then: hikae pack check {}",
-                dir.display(),
-                dir.display()
-            );
-        }
-        PackCmd::Check { dir, out } => {
-            let files = archive::read_dir(&dir).map_err(|p| rejected(&p))?;
-            let report = check::check(&files);
-            for w in &report.warnings {
-                eprintln!("warning: {w}");
-            }
-            if let Some(out) = &out {
-                std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-                for (t, _, bytes) in &report.previews {
-                    let p = out.join(format!("{t}.pdf"));
-                    std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
-                }
-            }
-            if !report.errors.is_empty() {
-                return Err(rejected(&report.errors));
-            }
-            for (t, pages, _) in &report.previews {
-                println!("ok  {t}  (sample: {pages} page(s))");
-            }
-            println!("{}: no problems", dir.display());
-        }
-        PackCmd::Preview { dir, template, out } => {
-            let files = archive::read_dir(&dir).map_err(|p| rejected(&p))?;
-            let report = check::check(&files);
-            if !report.errors.is_empty() {
-                return Err(rejected(&report.errors));
-            }
-            let (_, pages, bytes) = report
-                .previews
-                .into_iter()
-                .find(|(t, _, _)| *t == template)
-                .ok_or_else(|| Error::TemplateNotFound(template.clone()))?;
-            std::fs::write(&out, bytes).map_err(|e| Error::io(&out, e))?;
-            println!("wrote {} ({pages} page(s))", out.display());
-        }
-        PackCmd::Build { dir, out } => {
-            let files = archive::read_dir(&dir).map_err(|p| rejected(&p))?;
-            let report = check::check(&files);
-            if !report.errors.is_empty() {
-                return Err(rejected(&report.errors));
-            }
-            let pack = Pack::from_files(&files).map_err(|p| rejected(&p))?;
-            let out = out.unwrap_or_else(|| {
-                PathBuf::from(format!(
-                    "{}-{}.hikaepack",
-                    pack.manifest.id, pack.manifest.version
-                ))
-            });
-            let bytes = archive::build(&files).map_err(|e| Error::io(&out, e))?;
-            std::fs::write(&out, &bytes).map_err(|e| Error::io(&out, e))?;
-            println!("{}", out.display());
-            eprintln!(
-                "built {} {} ({} files, {} bytes); sign it with `hikae pack sign`",
-                pack.manifest.id,
-                pack.manifest.version,
-                files.len(),
-                bytes.len()
-            );
-        }
-        PackCmd::Keygen { out, no_password } => {
-            let pw = if no_password {
-                None
-            } else {
-                Some(password().ok_or_else(|| Error::Input("set HIKAE_SIGNING_PASSWORD to protect the secret key, or pass --no-password".into()))?)
-            };
-            let (pk, sk) = sign::keygen(pw)?;
-            let pub_path = out.with_extension("pub");
-            let key_path = out.with_extension("key");
-            if pub_path.exists() || key_path.exists() {
-                anyhow::bail!(
-                    "{} or {} already exists",
-                    pub_path.display(),
-                    key_path.display()
-                );
-            }
-            std::fs::write(&pub_path, pk).map_err(|e| Error::io(&pub_path, e))?;
-            write_secret(&key_path, sk.as_bytes())?;
-            println!(
-                "public key: {}\nsecret key: {} (keep it off ward PCs and out of version control)",
-                pub_path.display(),
-                key_path.display()
-            );
-        }
-        PackCmd::Sign { file, key } => {
-            let bytes = read(&file)?;
-            let files = archive::read(&bytes).map_err(|p| rejected(&p))?;
-            let pack = Pack::from_files(&files).map_err(|p| rejected(&p))?;
-            let sk = String::from_utf8(read(&key)?).map_err(|_| {
-                Error::Input(format!("{}: not a minisign secret key", key.display()))
-            })?;
-            let sig = sign::sign(
-                &bytes,
-                &sk,
-                password(),
-                &pack.manifest.id,
-                &pack.manifest.version,
-            )?;
-            let out = sig_path(&file, None);
-            std::fs::write(&out, sig).map_err(|e| Error::io(&out, e))?;
-            println!("{}", out.display());
-        }
-        PackCmd::Verify { file, sig, pubkey } => {
-            let bytes = read(&file)?;
-            let sig_text = std::fs::read_to_string(sig_path(&file, sig)).ok();
-            let mut rules = match &pubkey {
-                None => data()?.pack_rules().clone(),
-                Some(_) => hikae_app::authoring::install::Rules::default(),
-            };
-            if let Some(pk) = pubkey {
-                let text = String::from_utf8_lossy(&read(&pk)?).into_owned();
-                rules.trusted_keys = sign::public_key_line(&text).into_iter().collect();
-            }
-            let (pack, files) =
-                install::validate(&bytes, sig_text.as_deref(), &rules).map_err(|p| rejected(&p))?;
-            let m = &pack.manifest;
-            println!(
-                "ok: {} {} ({:?}), {} templates, {} procedures, {} files",
-                m.id,
-                m.version,
-                m.state,
-                pack.templates.len(),
-                pack.procedures.len(),
-                files.len()
-            );
-        }
+        PackCmd::New { dir, id, name } => new(&dir, &id, &name),
+        PackCmd::Check { dir, out } => check_folder(&dir, out.as_deref()),
+        PackCmd::Preview { dir, template, out } => preview(&dir, &template, &out),
+        PackCmd::Build { dir, out } => build(&dir, out),
+        PackCmd::Keygen { out, no_password } => keygen(&out, no_password),
+        PackCmd::Sign { file, key } => sign_archive(&file, &key),
+        PackCmd::Verify { file, sig, pubkey } => verify(app, &file, sig, pubkey),
         PackCmd::Install { file, sig, by } => {
             let bytes = read(&file)?;
             let sig_text = std::fs::read_to_string(sig_path(&file, sig)).ok();
-            let app = data()?;
+            let app = data(app)?;
             let (id, version, previous) = app.install_pack(&bytes, sig_text.as_deref(), &by)?;
-            println!(
+            outln!(
                 "installed {id} {version} (previous: {})",
                 previous.as_deref().unwrap_or("none")
-            );
+            )
         }
-        PackCmd::List => {
-            let app = data()?;
-            let b = &app.builtin_pack().manifest;
-            println!("built-in  {} {}  {}", b.id, b.version, b.name.ja);
-            for v in app.installed_packs() {
-                println!(
-                    "installed {} {}{}",
-                    v.id,
-                    v.version,
-                    if v.active { "  (active)" } else { "" }
-                );
-            }
-            for w in &app.warnings {
-                eprintln!("warning: {w}");
-            }
-            let events = app.pack_events()?;
-            if !events.is_empty() {
-                println!("\nhistory:");
-                for e in events {
-                    println!(
-                        "  {}  {:<8} {} {} → {}  by {}{}",
-                        hikae_app::record::jst(e.at),
-                        e.action,
-                        e.pack_id,
-                        e.from_version.as_deref().unwrap_or("-"),
-                        e.to_version,
-                        e.by,
-                        e.reason.map(|r| format!("  ({r})")).unwrap_or_default()
-                    );
-                }
-            }
-        }
+        PackCmd::List => list(data(app)?),
         PackCmd::Rollback {
             pack_id,
             to,
             reason,
             by,
         } => {
-            let app = data()?;
+            let app = data(app)?;
             let (from, to) = app.rollback_pack(&pack_id, to.as_deref(), &reason, &by)?;
-            println!("{pack_id}: {from} → {to} (recorded)");
+            outln!("{pack_id}: {from} → {to} (recorded)")
         }
         PackCmd::Trust { pubkey } => {
             let text = String::from_utf8_lossy(&read(&pubkey)?).into_owned();
-            let line = data()?.trust_key(&text)?;
-            println!("trusted {line}");
+            let line = data(app)?.trust_key(&text)?;
+            outln!("trusted {line}")
+        }
+    }
+}
+
+/// The data folder, for the commands that need it (see [`needs_data`]).
+fn data(app: Option<&mut Hikae>) -> anyhow::Result<&mut Hikae> {
+    app.ok_or_else(|| anyhow::anyhow!("this command needs the data folder"))
+}
+
+fn new(dir: &Path, id: &str, name: &str) -> anyhow::Result<()> {
+    if dir.exists() {
+        anyhow::bail!("{} already exists", dir.display());
+    }
+    for (path, content) in scaffold(id, name) {
+        let p = dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(&p, content).map_err(|e| Error::io(&p, e))?;
+    }
+    outln!(
+        "created {} — edit it, then: hikae pack check {}",
+        dir.display(),
+        dir.display()
+    )
+}
+
+fn check_folder(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let files = archive::read_dir(dir).map_err(|p| rejected(&p))?;
+    let report = check::check(&files);
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(out) = out {
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        for (t, _, bytes) in &report.previews {
+            let p = out.join(format!("{t}.pdf"));
+            std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
+        }
+    }
+    if !report.errors.is_empty() {
+        return Err(rejected(&report.errors));
+    }
+    for (t, pages, _) in &report.previews {
+        outln!("ok  {t}  (sample: {pages} page(s))")?;
+    }
+    outln!("{}: no problems", dir.display())
+}
+
+fn preview(dir: &Path, template: &str, out: &Path) -> anyhow::Result<()> {
+    let files = archive::read_dir(dir).map_err(|p| rejected(&p))?;
+    let report = check::check(&files);
+    if !report.errors.is_empty() {
+        return Err(rejected(&report.errors));
+    }
+    let (_, pages, bytes) = report
+        .previews
+        .into_iter()
+        .find(|(t, _, _)| *t == template)
+        .ok_or_else(|| Error::TemplateNotFound(template.to_string()))?;
+    std::fs::write(out, bytes).map_err(|e| Error::io(out, e))?;
+    outln!("wrote {} ({pages} page(s))", out.display())
+}
+
+fn build(dir: &Path, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let files = archive::read_dir(dir).map_err(|p| rejected(&p))?;
+    let report = check::check(&files);
+    if !report.errors.is_empty() {
+        return Err(rejected(&report.errors));
+    }
+    let pack = Pack::from_files(&files).map_err(|p| rejected(&p))?;
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "{}-{}.hikaepack",
+            pack.manifest.id, pack.manifest.version
+        ))
+    });
+    let bytes = archive::build(&files).map_err(|e| Error::io(&out, e))?;
+    std::fs::write(&out, &bytes).map_err(|e| Error::io(&out, e))?;
+    outln!("{}", out.display())?;
+    eprintln!(
+        "built {} {} ({} files, {} bytes); sign it with `hikae pack sign`",
+        pack.manifest.id,
+        pack.manifest.version,
+        files.len(),
+        bytes.len()
+    );
+    Ok(())
+}
+
+fn keygen(out: &Path, no_password: bool) -> anyhow::Result<()> {
+    let pw = if no_password {
+        None
+    } else {
+        Some(password().ok_or_else(|| {
+            Error::Input(
+                "set HIKAE_SIGNING_PASSWORD to protect the secret key, or pass --no-password"
+                    .into(),
+            )
+        })?)
+    };
+    let (pk, sk) = sign::keygen(pw)?;
+    let pub_path = out.with_extension("pub");
+    let key_path = out.with_extension("key");
+    if pub_path.exists() || key_path.exists() {
+        anyhow::bail!(
+            "{} or {} already exists",
+            pub_path.display(),
+            key_path.display()
+        );
+    }
+    std::fs::write(&pub_path, pk).map_err(|e| Error::io(&pub_path, e))?;
+    write_secret(&key_path, sk.as_bytes())?;
+    outln!(
+        "public key: {}\nsecret key: {} (keep it off ward PCs and out of version control)",
+        pub_path.display(),
+        key_path.display()
+    )
+}
+
+fn sign_archive(file: &Path, key: &Path) -> anyhow::Result<()> {
+    let bytes = read(file)?;
+    let files = archive::read(&bytes).map_err(|p| rejected(&p))?;
+    let pack = Pack::from_files(&files).map_err(|p| rejected(&p))?;
+    let sk = String::from_utf8(read(key)?)
+        .map_err(|_| Error::Input(format!("{}: not a minisign secret key", key.display())))?;
+    let sig = sign::sign(
+        &bytes,
+        &sk,
+        password(),
+        &pack.manifest.id,
+        &pack.manifest.version,
+    )?;
+    let out = sig_path(file, None);
+    std::fs::write(&out, sig).map_err(|e| Error::io(&out, e))?;
+    outln!("{}", out.display())
+}
+
+fn verify(
+    app: Option<&mut Hikae>,
+    file: &Path,
+    sig: Option<PathBuf>,
+    pubkey: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let bytes = read(file)?;
+    let sig_text = std::fs::read_to_string(sig_path(file, sig)).ok();
+    let mut rules = match &pubkey {
+        None => data(app)?.pack_rules().clone(),
+        Some(_) => hikae_app::authoring::install::Rules::default(),
+    };
+    if let Some(pk) = pubkey {
+        let text = String::from_utf8_lossy(&read(&pk)?).into_owned();
+        rules.trusted_keys = sign::public_key_line(&text).into_iter().collect();
+    }
+    let (pack, files) =
+        install::validate(&bytes, sig_text.as_deref(), &rules).map_err(|p| rejected(&p))?;
+    let m = &pack.manifest;
+    outln!(
+        "ok: {} {} ({:?}), {} templates, {} procedures, {} files",
+        m.id,
+        m.version,
+        m.state,
+        pack.templates.len(),
+        pack.procedures.len(),
+        files.len()
+    )
+}
+
+fn list(app: &mut Hikae) -> anyhow::Result<()> {
+    let b = &app.builtin_pack().manifest;
+    outln!("built-in  {} {}  {}", b.id, b.version, b.name.ja)?;
+    for v in app.installed_packs() {
+        outln!(
+            "installed {} {}{}",
+            v.id,
+            v.version,
+            if v.active { "  (active)" } else { "" }
+        )?;
+    }
+    for w in &app.warnings {
+        eprintln!("warning: {w}");
+    }
+    let events = app.pack_events()?;
+    if !events.is_empty() {
+        outln!("\nhistory:")?;
+        for e in events {
+            outln!(
+                "  {}  {:<8} {} {} → {}  by {}{}",
+                hikae_app::record::jst(e.at),
+                e.action,
+                e.pack_id,
+                e.from_version.as_deref().unwrap_or("-"),
+                e.to_version,
+                e.by,
+                e.reason.map(|r| format!("  ({r})")).unwrap_or_default()
+            )?;
         }
     }
     Ok(())

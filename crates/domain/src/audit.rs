@@ -11,6 +11,8 @@ use sha2::{Digest, Sha256};
 
 /// What happened. The string codes are stored and exported; never change a released one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "AuditAction"))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Login,
@@ -132,6 +134,8 @@ impl Action {
 
 /// Who acts. Until local accounts exist, `id` is the name the person gave.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "AuditActor"))]
 pub struct Actor {
     pub id: String,
     pub name: String,
@@ -154,6 +158,8 @@ impl Actor {
 
 /// What a caller reports; the store adds order, time and the chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "AuditEvent"))]
 pub struct Event {
     pub actor: Actor,
     pub action: Action,
@@ -195,6 +201,8 @@ impl Event {
 
 /// One stored entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "AuditEntry"))]
 pub struct Entry {
     /// 1, 2, 3, … in the order entries were made.
     pub seq: i64,

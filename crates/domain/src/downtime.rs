@@ -9,6 +9,7 @@ use crate::record::jst;
 
 /// The services a ward depends on (and the monitor probes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
     /// The cloud generative-AI documentation service.
@@ -49,6 +50,8 @@ impl ServiceKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DowntimeScope"))]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     Ward,
@@ -81,6 +84,8 @@ impl Scope {
 
 /// One declared downtime period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DowntimePeriod"))]
 pub struct Downtime {
     pub id: String,
     pub services: Vec<ServiceKind>,
@@ -108,6 +113,7 @@ impl Downtime {
 
 /// What a record made during a downtime keeps of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DowntimeMark {
     pub id: String,
     pub started_at: DateTime<Utc>,

@@ -8,18 +8,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Action, Entry};
-use hikae_doc::{Block, Document, Inline, Timeline, TimelineRow};
 use crate::downtime::{services_ja, ServiceKind};
 use crate::form::L10n;
-use hikae_doc::pdf::PageFrame;
+use crate::procedure::ChecklistRun;
 use crate::procedure::Procedure;
 use crate::record::jst;
 use crate::record::DRILL_MARK;
-use crate::procedure::ChecklistRun;
+use hikae_doc::pdf::PageFrame;
+use hikae_doc::{Block, Document, Inline, Timeline, TimelineRow};
 
 /// A drill scenario: what is down, for how long, which procedures the ward should work
 /// through and how fast (minutes from the start).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub id: String,
@@ -37,6 +38,7 @@ pub struct Scenario {
 
 /// Target minutes from the drill's start.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     pub first_login: Option<f32>,
@@ -100,6 +102,7 @@ impl Scenario {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneKey {
     FirstLogin,
@@ -122,6 +125,7 @@ impl MilestoneKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Milestone {
     pub key: MilestoneKey,
     pub label: String,
@@ -135,6 +139,7 @@ pub struct Milestone {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StepTiming {
     pub procedure_id: String,
     pub procedure_title: String,
@@ -147,6 +152,7 @@ pub struct StepTiming {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MissedStep {
     pub procedure_id: String,
     pub procedure_title: String,
@@ -155,6 +161,8 @@ pub struct MissedStep {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DrillRecordCounts"))]
 pub struct RecordCounts {
     pub created: usize,
     pub finalized: usize,
@@ -164,6 +172,8 @@ pub struct RecordCounts {
 
 /// A drill's report: live while it runs, frozen when it ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DrillReport"))]
 pub struct Report {
     pub id: String,
     pub scenario: Scenario,
@@ -372,6 +382,8 @@ pub fn new_id(at: DateTime<Utc>) -> String {
 
 /// One line per past drill: the key times, so a ward sees whether it gets faster.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DrillSummary"))]
 pub struct Summary {
     pub id: String,
     pub scenario_title: String,

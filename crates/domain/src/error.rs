@@ -61,6 +61,30 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code [`Error::code`] gives, in the order of its variants. The desktop UI has a text
+    /// for each (its `ERROR_CODES` are generated from this list).
+    pub const CODES: &[&str] = &[
+        "record_not_found",
+        "template_not_found",
+        "invalid_values",
+        "record_finalized",
+        "bad_state",
+        "not_found",
+        "conflict",
+        "pack_invalid",
+        "template_error",
+        "missing_glyph",
+        "layout_error",
+        "database_error",
+        "schema_too_new",
+        "io_error",
+        "bad_input",
+        "print_failed",
+        "audit_broken",
+        "locked",
+        "forbidden",
+    ];
+
     /// Stable code for frontends; never localized, never changed once released.
     pub fn code(&self) -> &'static str {
         match self {
@@ -108,5 +132,95 @@ impl From<hikae_doc::Error> for Error {
         match e {
             hikae_doc::Error::Layout(m) => Error::Layout(m),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of each variant.
+    fn one_of_each() -> Vec<Error> {
+        let s = || "x".to_string();
+        vec![
+            Error::RecordNotFound(s()),
+            Error::TemplateNotFound(s()),
+            Error::Invalid(Vec::new()),
+            Error::Finalized(s()),
+            Error::BadState {
+                id: s(),
+                reason: s(),
+            },
+            Error::NotFound(s()),
+            Error::Conflict(s()),
+            Error::Pack {
+                file: s(),
+                message: s(),
+            },
+            Error::Template(s()),
+            Error::MissingGlyph {
+                ch: 'x',
+                cp: 0x78,
+                place: s(),
+            },
+            Error::Layout(s()),
+            Error::Database {
+                path: "x".into(),
+                message: s(),
+            },
+            Error::SchemaTooNew {
+                path: "x".into(),
+                found: 2,
+                supported: 1,
+            },
+            Error::io("x", std::io::Error::other("x")),
+            Error::Input(s()),
+            Error::Print(s()),
+            Error::AuditBroken(Vec::new()),
+            Error::Locked(s()),
+            Error::Forbidden(s()),
+        ]
+    }
+
+    /// No wildcard: a new variant does not compile until it is added here and to
+    /// `one_of_each` (and its code to `CODES`).
+    fn covered(e: &Error) -> bool {
+        match e {
+            Error::RecordNotFound(_)
+            | Error::TemplateNotFound(_)
+            | Error::Invalid(_)
+            | Error::Finalized(_)
+            | Error::BadState { .. }
+            | Error::NotFound(_)
+            | Error::Conflict(_)
+            | Error::Pack { .. }
+            | Error::Template(_)
+            | Error::MissingGlyph { .. }
+            | Error::Layout(_)
+            | Error::Database { .. }
+            | Error::SchemaTooNew { .. }
+            | Error::Io { .. }
+            | Error::Input(_)
+            | Error::Print(_)
+            | Error::AuditBroken(_)
+            | Error::Locked(_)
+            | Error::Forbidden(_) => true,
+        }
+    }
+
+    #[test]
+    fn codes_lists_every_variants_code_once_in_order() {
+        let all = one_of_each();
+        assert!(all.iter().all(covered));
+        let codes: Vec<&str> = all.iter().map(Error::code).collect();
+        assert_eq!(
+            codes,
+            Error::CODES,
+            "CODES is every variant's code, in the order of the variants"
+        );
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "two variants share a code");
     }
 }

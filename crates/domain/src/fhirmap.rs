@@ -153,4 +153,3 @@ pub fn map_problems(map: &FhirMap, form: &FormDef) -> Vec<String> {
     }
     out
 }
-

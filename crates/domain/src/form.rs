@@ -15,8 +15,45 @@ use serde_json::{Map, Value};
 /// Field values of one record, keyed by field id.
 pub type Values = Map<String, Value>;
 
+// The TypeScript of `Values` (the desktop UI reads and writes them): the shapes `check_draft`
+// lets through.
+
+/// A single value or a table cell: text, a number sent as a JSON number, a checkbox, or `null`
+/// for nothing entered.
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "Cell", untagged)]
+pub enum CellShape {
+    Text(String),
+    Number(f64),
+    Checkbox(bool),
+    Empty(()),
+}
+
+/// A field's value: a cell, or the rows of a table field (cells by column id).
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "Value", untagged)]
+pub enum ValueShape {
+    Cell(CellShape),
+    Rows(Vec<RowShape>),
+}
+
+/// One row of a table field: its cells by column id (tables do not nest).
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "Row")]
+pub struct RowShape(pub std::collections::HashMap<String, CellShape>);
+
+/// A record's values by field id.
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "Values")]
+pub struct ValuesShape(pub std::collections::HashMap<String, ValueShape>);
+
 /// Japanese-first text with an English counterpart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct L10n {
     pub ja: String,
@@ -25,6 +62,7 @@ pub struct L10n {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct FormDef {
     pub id: String,
@@ -39,6 +77,7 @@ pub struct FormDef {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct PrintOptions {
     /// Larger type for documents handed to patients.
@@ -47,6 +86,7 @@ pub struct PrintOptions {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,
@@ -60,6 +100,7 @@ pub enum FieldType {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct FieldDef {
     pub id: String,
@@ -91,6 +132,7 @@ pub struct FieldDef {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct SelectOption {
     pub value: String,
@@ -101,6 +143,7 @@ pub struct SelectOption {
 
 /// One problem with one field. `path` names the field (`medications[2].dose` for table cells).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldError {
     pub path: String,
     pub label: String,
@@ -109,6 +152,7 @@ pub struct FieldError {
 
 /// What is wrong; frontends localize by `code()`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Problem {
     Required,
@@ -283,15 +327,15 @@ impl FormDef {
         }
         out
     }
+}
 
-    /// All text of the values, for full-text search.
-    pub fn search_text(values: &Values) -> String {
-        let mut s = String::new();
-        for v in values.values() {
-            collect_text(v, &mut s);
-        }
-        s
+/// All text of the values, for full-text search (needs no form: values carry their text).
+pub fn search_text(values: &Values) -> String {
+    let mut s = String::new();
+    for v in values.values() {
+        collect_text(v, &mut s);
     }
+    s
 }
 
 fn complete_row(columns: &[FieldDef], cells: &Map<String, Value>) -> Map<String, Value> {

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::form::L10n;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "StepRole"))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Nurse,
@@ -30,6 +32,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
     pub id: String,
@@ -43,6 +46,7 @@ pub struct Procedure {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub role: Role,
@@ -53,6 +57,7 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     pub id: String,

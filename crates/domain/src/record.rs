@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::form::Values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "RecordStatus"))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -38,6 +40,7 @@ impl Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Patient {
     pub id: String,
     pub name: String,
@@ -45,6 +48,7 @@ pub struct Patient {
 
 /// Which pack and template version a record was made with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Provenance {
     pub pack_id: String,
     pub pack_version: String,
@@ -54,6 +58,8 @@ pub struct Provenance {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "RecordData"))]
 pub struct Record {
     pub id: String,
     /// Shared by all versions of one record (the first version's id).
@@ -66,6 +72,7 @@ pub struct Record {
     pub status: Status,
     pub author: String,
     pub final_reviewer: Option<String>,
+    #[cfg_attr(feature = "ts", ts(as = "crate::form::ValuesShape"))]
     pub values: Values,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -79,6 +86,8 @@ pub struct Record {
 
 /// The circumstances of a record, fixed when it is created and printed on every page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "RecordContext"))]
 pub struct Context {
     /// Made during this continuity drill: watermarked, never sent, purged after the drill.
     pub drill_id: Option<String>,
@@ -90,6 +99,7 @@ pub struct Context {
 
 /// The paper original of a back-entered record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PaperOrigin {
     /// When the paper record was written.
     pub written_at: DateTime<Utc>,

@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 
 use super::archive::Files;
 use super::{problem, Pack, PackProblem};
+use crate::render;
 use hikae_domain::form::{FieldType, FormDef, Values};
 use hikae_domain::record::{Patient, Provenance, Record, Status};
-use crate::render;
 
 #[derive(Debug, Default)]
 pub struct CheckReport {

@@ -10,10 +10,10 @@
 //! `<template-id>/record.txt`, and shared includes under `_shared/`.
 
 pub mod archive;
-pub mod paper;
-pub mod render;
 pub mod check;
 pub mod install;
+pub mod paper;
+pub mod render;
 pub mod sign;
 
 use std::collections::BTreeMap;

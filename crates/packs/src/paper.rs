@@ -2,12 +2,12 @@
 //! template with the patient header already filled in, and the contact sheet. Written on
 //! by hand, typed back in later as back-entered records (original time and author kept).
 
+use crate::render::DOWNTIME_FOOTER;
+use hikae_doc::pdf::PageFrame;
 use hikae_doc::{Block, Document, Inline};
 use hikae_domain::form::{FieldDef, FieldType, FormDef};
-use hikae_doc::pdf::PageFrame;
 use hikae_domain::procedure::Contact;
 use hikae_domain::record::Patient;
-use crate::render::DOWNTIME_FOOTER;
 
 const WRITE: &str = "　"; // an empty cell keeps its height for handwriting
 

@@ -4,10 +4,10 @@
 
 use serde_json::{json, Map, Value};
 
-use hikae_doc::{self as doc, Document};
-use hikae_domain::error::{Error, Result};
 use crate::{Pack, Template};
 use hikae_doc::pdf::{self, PageFrame, Pdf};
+use hikae_doc::{self as doc, Document};
+use hikae_domain::error::{Error, Result};
 use hikae_domain::record::{jst, Record, Status};
 
 pub use hikae_domain::record::{context_lines, DOWNTIME_FOOTER, DRILL_MARK};

@@ -5,40 +5,11 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::{db_err, parse_ts, Store};
 use hikae_domain::audit::{entry_hash, ts, Action, Actor, Entry, Event, GENESIS};
 use hikae_domain::error::{Error, Result};
-
-/// v5: the audit trail.
-pub(super) const V5_AUDIT: &str = "
-CREATE TABLE audit_log (
-    seq            INTEGER PRIMARY KEY,
-    at             TEXT NOT NULL,
-    actor_id       TEXT NOT NULL,
-    actor_name     TEXT NOT NULL,
-    actor_role     TEXT,
-    session        TEXT,
-    break_glass    INTEGER NOT NULL CHECK (break_glass IN (0, 1)),
-    action         TEXT NOT NULL,
-    success        INTEGER NOT NULL CHECK (success IN (0, 1)),
-    record_id      TEXT,
-    patient_id     TEXT,
-    purpose        TEXT,
-    data_category  TEXT,
-    final_reviewer TEXT,
-    detail         TEXT,
-    prev_hash      TEXT NOT NULL,
-    hash           TEXT NOT NULL
-);
-CREATE INDEX audit_log_record ON audit_log(record_id);
-CREATE INDEX audit_log_actor ON audit_log(actor_id);
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-";
 
 /// Filters for reading the log; all given must match.
 #[derive(Debug, Clone, Default)]
@@ -83,6 +54,29 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
         prev_hash: r.get(15)?,
         hash: r.get(16)?,
     })
+}
+
+/// A write in progress (see [`Store::audited`]): its transaction and the entries logged in it.
+pub(super) struct Audited<'c> {
+    pub(super) tx: rusqlite::Transaction<'c>,
+    /// The entry queued for this write, appended after the change.
+    pub(super) pending: Option<Event>,
+    last: Option<(i64, String)>,
+    pub(super) path: PathBuf,
+}
+
+impl Audited<'_> {
+    /// Appends `e` in this write's transaction; its sequence number.
+    pub(super) fn log(&mut self, e: &Event) -> Result<i64> {
+        let (seq, hash) = append(&self.tx, e).map_err(|err| db_err(&self.path, err))?;
+        self.last = Some((seq, hash));
+        Ok(seq)
+    }
+
+    /// The database error of this write, naming the file.
+    pub(super) fn db(&self, e: rusqlite::Error) -> Error {
+        db_err(&self.path, e)
+    }
 }
 
 /// Appends `e` inside `tx`; returns (seq, hash) for the anchor once committed.
@@ -155,16 +149,48 @@ impl Store {
     }
 
     /// Appends an event on its own (reads, logins, prints: things that change no record).
+    /// An entry queued for the next write stays queued.
     pub fn audit(&mut self, e: &Event) -> Result<i64> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|err| db_err(&self.path, err))?;
-        let (seq, hash) = append(&tx, e)
-            .and_then(|r| tx.commit().map(|_| r))
-            .map_err(|err| db_err(&self.path, err))?;
-        self.write_anchor(seq, &hash)?;
-        Ok(seq)
+        let queued = self.pending_audit.take();
+        let out = self.audited(|w| w.log(e));
+        self.pending_audit = queued;
+        out
+    }
+
+    /// The one way the store writes: one immediate transaction holding the change and its
+    /// audit entries, committed together, then the anchor moved to the last entry written.
+    /// The entry queued by [`Store::audit_with_next_write`] belongs to this write: the change
+    /// may fill it in (`w.pending`), and it is appended after the change. A failed change
+    /// writes nothing, and the queued entry is gone with it.
+    pub(super) fn audited<T>(
+        &mut self,
+        change: impl FnOnce(&mut Audited) -> Result<T>,
+    ) -> Result<T> {
+        let pending = self.pending_audit.take();
+        let path = self.path.clone();
+        let (out, last) = {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|err| db_err(&path, err))?;
+            let mut w = Audited {
+                tx,
+                pending,
+                last: None,
+                path: path.clone(),
+            };
+            let out = change(&mut w)?;
+            if let Some(e) = w.pending.take() {
+                w.log(&e)?;
+            }
+            let Audited { tx, last, .. } = w;
+            tx.commit().map_err(|err| db_err(&path, err))?;
+            (out, last)
+        };
+        if let Some((seq, hash)) = last {
+            self.write_anchor(seq, &hash)?;
+        }
+        Ok(out)
     }
 
     /// Entries matching `q`, oldest first (the last `limit` of them).

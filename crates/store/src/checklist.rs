@@ -3,53 +3,13 @@
 //! a step is its latest tick, so unticking is a new row, never an edit.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 pub use hikae_domain::procedure::{ChecklistRun, Tick};
 
 use super::{db_err, parse_ts, ts, Store};
 use hikae_domain::error::{Error, Result};
 use hikae_domain::record::new_id;
-
-/// v4: checklist runs and their ticks.
-pub(super) const V4_CHECKLISTS: &str = "
-CREATE TABLE checklist_runs (
-    id           TEXT PRIMARY KEY,
-    procedure_id TEXT NOT NULL,
-    pack_id      TEXT NOT NULL,
-    pack_version TEXT NOT NULL,
-    started_at   TEXT NOT NULL,
-    started_by   TEXT NOT NULL,
-    ended_at     TEXT,
-    ended_by     TEXT
-);
-CREATE INDEX checklist_runs_procedure ON checklist_runs(procedure_id, started_at);
-CREATE TRIGGER checklist_runs_end_once BEFORE UPDATE ON checklist_runs
-WHEN OLD.ended_at IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.procedure_id IS NOT OLD.procedure_id
-  OR NEW.pack_id IS NOT OLD.pack_id OR NEW.pack_version IS NOT OLD.pack_version
-  OR NEW.started_at IS NOT OLD.started_at OR NEW.started_by IS NOT OLD.started_by
-BEGIN SELECT RAISE(ABORT, 'a checklist run only changes by being ended, once'); END;
-CREATE TRIGGER checklist_runs_no_delete BEFORE DELETE ON checklist_runs
-BEGIN SELECT RAISE(ABORT, 'checklist runs are kept'); END;
-CREATE TABLE checklist_ticks (
-    id        INTEGER PRIMARY KEY,
-    run_id    TEXT NOT NULL REFERENCES checklist_runs(id),
-    step      INTEGER NOT NULL CHECK (step >= 0),
-    step_text TEXT NOT NULL,
-    done      INTEGER NOT NULL CHECK (done IN (0, 1)),
-    by_whom   TEXT NOT NULL,
-    at        TEXT NOT NULL
-);
-CREATE INDEX checklist_ticks_run ON checklist_ticks(run_id, id);
-CREATE TRIGGER checklist_ticks_open_run BEFORE INSERT ON checklist_ticks
-WHEN (SELECT ended_at FROM checklist_runs WHERE id = NEW.run_id) IS NOT NULL
-BEGIN SELECT RAISE(ABORT, 'the checklist run has ended'); END;
-CREATE TRIGGER checklist_ticks_no_update BEFORE UPDATE ON checklist_ticks
-BEGIN SELECT RAISE(ABORT, 'checklist ticks are append-only'); END;
-CREATE TRIGGER checklist_ticks_no_delete BEFORE DELETE ON checklist_ticks
-BEGIN SELECT RAISE(ABORT, 'checklist ticks are append-only'); END;
-";
-
 
 const RUN_COLUMNS: &str =
     "id, procedure_id, pack_id, pack_version, started_at, started_by, ended_at, ended_by";
@@ -90,12 +50,14 @@ impl Store {
             ended_by: None,
             ticks: Vec::new(),
         };
-        self.conn
-            .execute(
+        self.audited(|w| {
+            w.tx.execute(
                 &format!("INSERT INTO checklist_runs ({RUN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"),
                 params![run.id, run.procedure_id, run.pack_id, run.pack_version, ts(run.started_at), run.started_by],
             )
-            .map_err(|e| db_err(&self.path, e))?;
+            .map_err(|e| w.db(e))?;
+            Ok(())
+        })?;
         Ok(run)
     }
 
@@ -115,39 +77,35 @@ impl Store {
             by: by.to_string(),
             at: Utc::now(),
         };
-        let pending = self.pending_audit.take();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| db_err(&self.path, e))?;
-        let ended: Option<Option<String>> = tx
-            .query_row(
-                "SELECT ended_at FROM checklist_runs WHERE id = ?1",
-                [run_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| db_err(&self.path, e))?;
-        match ended {
-            None => return Err(Error::Input(format!("checklist run {run_id} not found"))),
-            Some(Some(_)) => {
-                return Err(Error::BadState {
-                    id: run_id.to_string(),
-                    reason: "this checklist has been ended; start a new one".into(),
-                })
+        self.audited(|w| {
+            let ended: Option<Option<String>> = w
+                .tx
+                .query_row(
+                    "SELECT ended_at FROM checklist_runs WHERE id = ?1",
+                    [run_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| w.db(e))?;
+            match ended {
+                None => return Err(Error::Input(format!("checklist run {run_id} not found"))),
+                Some(Some(_)) => {
+                    return Err(Error::BadState {
+                        id: run_id.to_string(),
+                        reason: "this checklist has been ended; start a new one".into(),
+                    })
+                }
+                Some(None) => {}
             }
-            Some(None) => {}
-        }
-        let step_i64 = i64::try_from(step).map_err(|_| Error::Input("step out of range".into()))?;
-        let anchor = tx
-            .execute(
+            let step_i64 =
+                i64::try_from(step).map_err(|_| Error::Input("step out of range".into()))?;
+            w.tx.execute(
                 "INSERT INTO checklist_ticks (run_id, step, step_text, done, by_whom, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![run_id, step_i64, tick.step_text, tick.done, tick.by, ts(tick.at)],
             )
-            .and_then(|_| pending.as_ref().map(|e| super::audit::append(&tx, e)).transpose())
-            .and_then(|a| tx.commit().map(|_| a))
-            .map_err(|e| db_err(&self.path, e))?;
-        self.anchor(anchor)?;
+            .map_err(|e| w.db(e))?;
+            Ok(())
+        })?;
         Ok(tick)
     }
 

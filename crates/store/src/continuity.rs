@@ -4,79 +4,12 @@
 //! enforced by triggers).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 use super::{audit, db_err, parse_ts, ts, Store};
 use hikae_domain::audit::{Entry, Event};
 use hikae_domain::downtime::{Downtime, Scope, ServiceKind};
 use hikae_domain::error::{Error, Result};
-
-pub(super) const V8_CONTINUITY: &str = "
-CREATE TABLE downtimes (
-    id            TEXT PRIMARY KEY,
-    services_json TEXT NOT NULL,
-    scope         TEXT NOT NULL CHECK (scope IN ('ward', 'hospital')),
-    reason        TEXT NOT NULL,
-    declared_by   TEXT NOT NULL,
-    started_at    TEXT NOT NULL,
-    ended_by      TEXT,
-    ended_at      TEXT,
-    end_note      TEXT,
-    drill_id      TEXT
-);
-CREATE TRIGGER downtimes_end_once BEFORE UPDATE ON downtimes
-WHEN OLD.ended_at IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.services_json IS NOT OLD.services_json
-  OR NEW.scope IS NOT OLD.scope OR NEW.reason IS NOT OLD.reason OR NEW.declared_by IS NOT OLD.declared_by
-  OR NEW.started_at IS NOT OLD.started_at OR NEW.drill_id IS NOT OLD.drill_id
-BEGIN SELECT RAISE(ABORT, 'a downtime only changes by being ended, once'); END;
-CREATE TRIGGER downtimes_no_delete BEFORE DELETE ON downtimes
-BEGIN SELECT RAISE(ABORT, 'downtime periods are kept'); END;
-CREATE TABLE drills (
-    id                TEXT PRIMARY KEY,
-    scenario_id       TEXT NOT NULL,
-    scenario_json     TEXT NOT NULL,
-    started_by        TEXT NOT NULL,
-    started_at        TEXT NOT NULL,
-    start_seq         INTEGER NOT NULL,
-    ended_by          TEXT,
-    ended_at          TEXT,
-    participants_json TEXT,
-    notes             TEXT,
-    findings          TEXT,
-    actions           TEXT,
-    report_json       TEXT,
-    purged_at         TEXT,
-    purged_by         TEXT,
-    purged_records    INTEGER
-);
-CREATE TRIGGER drills_no_delete BEFORE DELETE ON drills
-BEGIN SELECT RAISE(ABORT, 'drills are kept'); END;
-CREATE TRIGGER drills_start_fixed BEFORE UPDATE ON drills
-WHEN NEW.id IS NOT OLD.id OR NEW.scenario_id IS NOT OLD.scenario_id OR NEW.scenario_json IS NOT OLD.scenario_json
-  OR NEW.started_by IS NOT OLD.started_by OR NEW.started_at IS NOT OLD.started_at OR NEW.start_seq IS NOT OLD.start_seq
-  OR OLD.purged_at IS NOT NULL
-  OR (OLD.ended_at IS NOT NULL AND (NEW.ended_at IS NOT OLD.ended_at OR NEW.ended_by IS NOT OLD.ended_by
-      OR NEW.participants_json IS NOT OLD.participants_json OR NEW.notes IS NOT OLD.notes
-      OR NEW.findings IS NOT OLD.findings OR NEW.actions IS NOT OLD.actions OR NEW.report_json IS NOT OLD.report_json))
-  OR (OLD.ended_at IS NULL AND NEW.purged_at IS NOT NULL)
-BEGIN SELECT RAISE(ABORT, 'a drill only changes by being ended, then purged, once each'); END;
-ALTER TABLE records ADD COLUMN drill_id TEXT REFERENCES drills(id);
-ALTER TABLE records ADD COLUMN context_json TEXT;
-CREATE INDEX records_drill ON records(drill_id) WHERE drill_id IS NOT NULL;
-DROP TRIGGER records_finalized_no_delete;
-CREATE TRIGGER records_finalized_no_delete BEFORE DELETE ON records
-WHEN OLD.status = 'finalized' AND OLD.drill_id IS NULL
-BEGIN SELECT RAISE(ABORT, 'finalized records are immutable'); END;
-CREATE TRIGGER records_drill_purge_only BEFORE DELETE ON records
-WHEN OLD.drill_id IS NOT NULL AND (SELECT ended_at FROM drills WHERE id = OLD.drill_id) IS NULL
-BEGIN SELECT RAISE(ABORT, 'drill records are removed only after the drill has ended'); END;
-CREATE TRIGGER records_drill_fixed BEFORE UPDATE OF drill_id ON records
-WHEN NEW.drill_id IS NOT OLD.drill_id
-BEGIN SELECT RAISE(ABORT, 'a record''s drill is fixed when it is made'); END;
-CREATE TRIGGER outbox_no_drill BEFORE INSERT ON outbox
-WHEN (SELECT drill_id FROM records WHERE id = NEW.record_id) IS NOT NULL
-BEGIN SELECT RAISE(ABORT, 'drill records are never sent'); END;
-";
 
 /// A drill as stored. The scenario and the frozen report are JSON the store does not read.
 #[derive(Debug, Clone)]
@@ -178,22 +111,19 @@ fn drill_row(r: &rusqlite::Row) -> rusqlite::Result<DrillRow> {
 }
 
 impl Store {
-    /// Runs `f` in an immediate transaction and appends `e` to the audit log in it.
+    /// Runs `f` in an audited write whose entry `e` comes first (`f` gets its sequence number).
     fn with_audit<T>(
         &mut self,
         e: &Event,
         f: impl FnOnce(&rusqlite::Transaction, i64) -> Result<T>,
     ) -> Result<T> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|err| db_err(&path, err))?;
-        let (seq, hash) = audit::append(&tx, e).map_err(|err| db_err(&path, err))?;
-        let out = f(&tx, seq)?;
-        tx.commit().map_err(|err| db_err(&path, err))?;
-        self.write_anchor(seq, &hash)?;
-        Ok(out)
+        let queued = self.pending_audit.take();
+        let out = self.audited(|w| {
+            let seq = w.log(e)?;
+            f(&w.tx, seq)
+        });
+        self.pending_audit = queued;
+        out
     }
 
     pub fn active_downtime(&self) -> Result<Option<Downtime>> {

@@ -10,39 +10,8 @@ use super::{db_err, parse_ts, ts, Store};
 use hikae_domain::audit::Event;
 use hikae_domain::error::{Error, Result};
 
-/// v6: the outbox.
-pub(super) const V6_OUTBOX: &str = "
-CREATE TABLE outbox (
-    record_id       TEXT PRIMARY KEY REFERENCES records(id),
-    state           TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'acknowledged', 'rejected')),
-    attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    last_error      TEXT,
-    server_id       TEXT,
-    acknowledged_at TEXT,
-    queued_at       TEXT NOT NULL
-);
-CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
-CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox
-BEGIN SELECT RAISE(ABORT, 'outbox entries are kept'); END;
-CREATE TRIGGER outbox_acknowledged_final BEFORE UPDATE ON outbox WHEN OLD.state = 'acknowledged'
-BEGIN SELECT RAISE(ABORT, 'an acknowledged record stays acknowledged'); END;
-";
-
-/// v7: temporary downtime patient IDs mapped to the hospital's real ones.
-pub(super) const V7_PATIENT_MAP: &str = "
-CREATE TABLE patient_map (
-    temporary_id TEXT PRIMARY KEY,
-    real_id      TEXT NOT NULL,
-    real_name    TEXT,
-    mapped_by    TEXT NOT NULL,
-    mapped_at    TEXT NOT NULL
-);
-CREATE TRIGGER patient_map_no_delete BEFORE DELETE ON patient_map
-BEGIN SELECT RAISE(ABORT, 'patient ID mappings are kept'); END;
-";
-
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PatientMapping {
     pub temporary_id: String,
     pub real_id: String,
@@ -85,6 +54,7 @@ fn qualified() -> String {
 
 /// Records per outbox state (`held`: waiting for a temporary patient ID to be mapped).
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxCounts {
     pub pending: usize,
     pub held: usize,
@@ -310,15 +280,16 @@ impl Store {
 
     /// Saves who mapped a temporary downtime patient ID to the hospital's real one.
     pub fn map_patient(&mut self, m: &PatientMapping) -> Result<()> {
-        self.conn
-            .execute(
+        self.audited(|w| {
+            w.tx.execute(
                 "INSERT INTO patient_map (temporary_id, real_id, real_name, mapped_by, mapped_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT(temporary_id) DO UPDATE SET real_id = ?2, real_name = ?3, mapped_by = ?4, mapped_at = ?5",
                 params![m.temporary_id, m.real_id, m.real_name, m.mapped_by, ts(m.mapped_at)],
             )
-            .map_err(|e| db_err(&self.path, e))?;
-        Ok(())
+            .map_err(|e| w.db(e))?;
+            Ok(())
+        })
     }
 
     pub fn patient_mapping(&self, temporary_id: &str) -> Result<Option<PatientMapping>> {
@@ -346,32 +317,33 @@ impl Store {
 
     /// Files outbox changes, with their audit events, in one transaction.
     pub fn outbox_file(&mut self, changes: &[(String, Filing)], events: &[Event]) -> Result<()> {
-        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
         let now = ts(Utc::now());
+        let queued = self.pending_audit.take();
+        let out = self.audited(|w| {
         for (id, f) in changes {
             let n = match f {
-                Filing::Sending => tx.execute(
+                Filing::Sending => w.tx.execute(
                     "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE record_id = ?1",
                     params![id],
                 ),
-                Filing::Acknowledged { server_id } => tx.execute(
+                Filing::Acknowledged { server_id } => w.tx.execute(
                     "UPDATE outbox SET state = 'acknowledged', server_id = ?2, acknowledged_at = ?3, last_error = NULL WHERE record_id = ?1",
                     params![id, server_id, now],
                 ),
-                Filing::Retry { error, at } => tx.execute(
+                Filing::Retry { error, at } => w.tx.execute(
                     "UPDATE outbox SET state = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE record_id = ?1",
                     params![id, error, ts(*at)],
                 ),
-                Filing::Rejected { error } => tx.execute(
+                Filing::Rejected { error } => w.tx.execute(
                     "UPDATE outbox SET state = 'rejected', last_error = ?2 WHERE record_id = ?1",
                     params![id, error],
                 ),
-                Filing::Resend => tx.execute(
+                Filing::Resend => w.tx.execute(
                     "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, attempts = 0 WHERE record_id = ?1 AND state = 'rejected'",
                     params![id, now],
                 ),
             }
-            .map_err(|e| db_err(&self.path, e))?;
+            .map_err(|e| w.db(e))?;
             if n == 0 {
                 return Err(Error::Input(match f {
                     Filing::Resend => format!("{id} is not a rejected record in the outbox"),
@@ -379,14 +351,12 @@ impl Store {
                 }));
             }
         }
-        let mut last = None;
         for e in events {
-            last = Some(super::audit::append(&tx, e).map_err(|err| db_err(&self.path, err))?);
-        }
-        tx.commit().map_err(|e| db_err(&self.path, e))?;
-        if let Some((seq, hash)) = last {
-            self.write_anchor(seq, &hash)?;
+            w.log(e)?;
         }
         Ok(())
+        });
+        self.pending_audit = queued;
+        out
     }
 }

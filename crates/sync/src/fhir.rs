@@ -14,8 +14,8 @@ use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
 
 use hikae_domain::audit::ts;
-use hikae_domain::form::FormDef;
 use hikae_domain::fhirmap::{section_name, FhirMap, DOCUMENTS, TOP_LEVEL};
+use hikae_domain::form::FormDef;
 use hikae_domain::record::Record;
 
 pub const DOC_TYPE_SYSTEM: &str = "http://jpfhir.jp/fhir/Common/CodeSystem/doc-typecodes";
@@ -230,10 +230,10 @@ pub fn document_bundle(
     }
     let mut sections = top;
     let mut root = section("300", &[], &[]);
-    root.as_object_mut().map(|o| {
+    if let Some(o) = root.as_object_mut() {
         o.remove("text");
         o.remove("emptyReason");
-    });
+    }
     root["section"] = structured.into();
     sections.push(root);
     sections.push(section(

@@ -58,6 +58,8 @@ impl Default for Options {
 
 /// Where a run stands, for a progress bar.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SyncProgress"))]
 pub struct Progress {
     /// Records sendable when the run started, plus any that became due during it.
     pub total: usize,
@@ -72,6 +74,8 @@ pub struct Progress {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SyncPhase"))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     #[default]
@@ -86,6 +90,8 @@ pub enum Phase {
 
 /// What a run did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SyncOutcome"))]
 pub struct Outcome {
     pub progress: Progress,
     /// Left in the outbox, to be sent by a later run.

@@ -21,6 +21,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(120);
 const DOWN_AFTER: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ServiceState"))]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Unknown,
@@ -39,6 +41,7 @@ pub enum Probe {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServiceStatus {
     pub id: String,
     pub kind: ServiceKind,
@@ -54,9 +57,11 @@ pub struct ServiceStatus {
 
 /// What the monitor proposes to the people on the ward.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Suggestion {
     /// "declare": a service is down and no downtime covers it; "recover": a service of the
     /// declared downtime answers again.
+    #[cfg_attr(feature = "ts", ts(type = "\"declare\" | \"recover\""))]
     pub kind: &'static str,
     pub services: Vec<ServiceKind>,
     pub since_jst: String,

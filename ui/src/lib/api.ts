@@ -1,7 +1,7 @@
 // Typed calls to the Tauri commands. Errors arrive as CmdError {code, message, fields}.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
-  Patient, AppInfo, Contact, Exported, Printed, Printer, Procedure, Progress, RecordView, RowSummary, RunView, Saved, AuditView,
+  Patient, AppInfo, Exported, Printed, Printer, Procedures, BatchProgress, RecordView, RowSummary, RunView, Saved, AuditView,
   SessionView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
   Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry,
 } from "./types";
@@ -9,7 +9,7 @@ import type {
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   templates: () => invoke<TemplateInfo[]>("list_templates"),
-  procedures: () => invoke<{ procedures: Procedure[]; contacts: Contact[] }>("list_procedures"),
+  procedures: () => invoke<Procedures>("list_procedures"),
   /** `paper`: a back-entry of a record first written on paper (null: written here, now). */
   newRecord: (templateId: string, patientId: string, patientName: string, author: string, paper: PaperEntry | null = null) =>
     invoke<RecordView>("new_record", { templateId, patientId, patientName, author, paper }),
@@ -36,9 +36,9 @@ export const api = {
   /** Patients of the ward's recent records (up to 200): the print pack's default list. */
   currentPatients: () => invoke<Patient[]>("current_patients"),
   printers: () => invoke<Printer[]>("list_printers"),
-  exportBatchPdf: (ids: string[], path: string, onProgress: (p: Progress) => void) =>
+  exportBatchPdf: (ids: string[], path: string, onProgress: (p: BatchProgress) => void) =>
     invoke<Exported>("export_batch_pdf", { ids, path, onProgress: channel(onProgress) }),
-  printRecords: (ids: string[], printer: string, copies: number, onProgress: (p: Progress) => void) =>
+  printRecords: (ids: string[], printer: string, copies: number, onProgress: (p: BatchProgress) => void) =>
     invoke<Printed>("print_records", { ids, printer, copies, onProgress: channel(onProgress) }),
   openChecklist: (procedureId: string) => invoke<RunView | null>("open_checklist", { procedureId }),
   startChecklist: (procedureId: string, by: string) => invoke<RunView>("start_checklist", { procedureId, by }),
@@ -78,14 +78,14 @@ export const api = {
   printDrillReport: (id: string, printer: string, copies: number) => invoke<Printed>("print_drill_report", { id, printer, copies }),
   /** Removes the records made in an ended drill; answers how many. */
   purgeDrill: (id: string) => invoke<number>("purge_drill", { id }),
-  exportPrintPack: (request: PrintPackRequest, path: string, onProgress: (p: Progress) => void) =>
+  exportPrintPack: (request: PrintPackRequest, path: string, onProgress: (p: BatchProgress) => void) =>
     invoke<Exported>("export_print_pack", { request, path, onProgress: channel(onProgress) }),
-  printPrintPack: (request: PrintPackRequest, printer: string, copies: number, onProgress: (p: Progress) => void) =>
+  printPrintPack: (request: PrintPackRequest, printer: string, copies: number, onProgress: (p: BatchProgress) => void) =>
     invoke<Printed>("print_print_pack", { request, printer, copies, onProgress: channel(onProgress) }),
 };
 
-function channel(onMessage: (p: Progress) => void): Channel<Progress> {
-  const ch = new Channel<Progress>();
+function channel(onMessage: (p: BatchProgress) => void): Channel<BatchProgress> {
+  const ch = new Channel<BatchProgress>();
   ch.onmessage = onMessage;
   return ch;
 }

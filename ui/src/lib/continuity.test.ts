@@ -83,7 +83,10 @@ describe("print pack", () => {
 
 describe("drill milestones", () => {
   const m = (minutes: number | null, target: number | null, met: boolean | null): Milestone =>
-    ({ key: "first_record", label: "最初の記録", at_jst: minutes === null ? null : "2026/11/22 14:10", minutes, target, met });
+    ({
+      key: "first_record", label: "最初の記録", at: minutes === null ? null : "2026-11-22T05:10:00Z",
+      at_jst: minutes === null ? null : "2026/11/22 14:10", minutes, target, met,
+    });
   it("says met, late or done once reached", () => {
     expect(milestoneState(m(4.5, 10, true), true, 20)).toBe("met");
     expect(milestoneState(m(12, 10, false), false, 60)).toBe("late");

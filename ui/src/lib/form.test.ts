@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addRow, completeValues, isTemporaryPatientId, moveRow, parseDay, problemsAt, removeRow, SaveQueue, temporaryPatientId } from "./form";
-import type { FieldDef, FormDef } from "./types";
+import type { FieldDef, FieldError, FormDef } from "./types";
 
 const col = (id: string): FieldDef => ({ id, label: { ja: id, en: id }, type: "text", required: false, help: null, unit: null, min: null, max: null, max_length: null, options: [], columns: [], min_rows: null });
 const meds: FieldDef = { ...col("meds"), type: "table", columns: [col("drug"), col("dose")] };
@@ -21,7 +21,7 @@ describe("form values", () => {
     expect(addRow(rows, meds, 1)[1]).toEqual({ drug: "", dose: "" });
   });
   it("finds problems for a field and its cells", () => {
-    const p = [
+    const p: FieldError[] = [
       { path: "meds[2].dose", label: "x", problem: { code: "required" } },
       { path: "medsx", label: "y", problem: { code: "required" } },
     ];

@@ -1,6 +1,6 @@
 // UI texts, Japanese first. The core returns codes; their wording lives here.
 import type { ErrorCode } from "./generated/errors";
-import type { FieldError, L10n, MilestoneKey, ServiceKind, ServiceState } from "./types";
+import type { FieldError, L10n, MilestoneKey, Problem, ServiceKind, ServiceState } from "./types";
 
 export type Lang = "ja" | "en";
 
@@ -341,13 +341,15 @@ export function l10n(lang: Lang, text: L10n | null | undefined): string {
 /** A field problem in words, saying what to do. */
 export function problemText(lang: Lang, e: FieldError): string {
   const p = e.problem;
-  const ja: Record<string, string> = {
+  const min = p.code === "below_min" ? p.min : undefined;
+  const max = p.code === "above_max" ? p.max : undefined;
+  const ja: Record<Problem["code"], string> = {
     required: "入力してください（必須）",
     unknown_field: "この様式にない項目です",
     wrong_type: "入力の形式が違います",
     not_a_number: "数字で入力してください",
-    below_min: `${p.min} 以上の値を入力してください`,
-    above_max: `${p.max} 以下の値を入力してください`,
+    below_min: `${min} 以上の値を入力してください`,
+    above_max: `${max} 以下の値を入力してください`,
     bad_date: "日付を 2026/11/21 の形で入力してください",
     bad_datetime: "日時を 2026/11/21 14:30 の形で入力してください",
     unknown_option: "選択肢から選んでください",
@@ -355,13 +357,13 @@ export function problemText(lang: Lang, e: FieldError): string {
     not_single_line: "1行で入力してください",
     too_few_rows: "行が足りません",
   };
-  const en: Record<string, string> = {
+  const en: Record<Problem["code"], string> = {
     required: "Required: please fill in",
     unknown_field: "Not a field of this form",
     wrong_type: "Wrong kind of value",
     not_a_number: "Enter a number",
-    below_min: `Enter ${p.min} or more`,
-    above_max: `Enter ${p.max} or less`,
+    below_min: `Enter ${min} or more`,
+    above_max: `Enter ${max} or less`,
     bad_date: "Enter a date like 2026/11/21",
     bad_datetime: "Enter a date and time like 2026/11/21 14:30",
     unknown_option: "Choose one of the options",

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::Hikae;
-use hikae_domain::audit::{Action, Event};
 use hikae_auth::session::Permission;
+use hikae_doc::pdf::{self, Pdf};
+use hikae_domain::audit::{Action, Event};
 use hikae_domain::config::SyncConfig;
 use hikae_domain::error::{Error, Result};
-use hikae_doc::pdf::{self, Pdf};
 use hikae_domain::record::{Patient, Record, Status};
 use hikae_packs::render;
 use hikae_store::{Filing, OutboxCounts, OutboxEntry, PatientMapping, Query, SyncState};
@@ -323,6 +323,13 @@ impl Hikae {
                 }
             }
         }
+        let mut e = Event::new(&self.actor, Action::Settings).detail(format!(
+            "patient ID {temporary_id} mapped to {real_id} ({} records)",
+            records.len()
+        ));
+        e.patient_id = Some(real_id.to_string());
+        e.purpose = Some("ダウンタイム中の仮患者IDの本IDへの対応付け".into());
+        self.store.audit_with_next_write(e);
         let by = self.actor.name.clone();
         self.store.map_patient(&PatientMapping {
             temporary_id: temporary_id.to_string(),
@@ -334,13 +341,6 @@ impl Hikae {
             mapped_by: by,
             mapped_at: Utc::now(),
         })?;
-        let mut e = Event::new(&self.actor, Action::Settings).detail(format!(
-            "patient ID {temporary_id} mapped to {real_id} ({} records)",
-            records.len()
-        ));
-        e.patient_id = Some(real_id.to_string());
-        e.purpose = Some("ダウンタイム中の仮患者IDの本IDへの対応付け".into());
-        self.audit(e)?;
         Ok(records.len())
     }
 

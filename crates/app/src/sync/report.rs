@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use hikae_doc::{Block, Document, Inline};
 use hikae_doc::pdf::PageFrame;
+use hikae_doc::{Block, Document, Inline};
 use hikae_domain::record::jst;
 use hikae_store::{OutboxCounts, PatientMapping};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RowState {
     /// Not finalized: not sent (finalize it, or it stays on paper).
@@ -36,6 +37,8 @@ impl RowState {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ReconRow"))]
 pub struct ReconciliationRow {
     pub record_id: String,
     pub version: u32,
@@ -55,6 +58,8 @@ pub struct ReconciliationRow {
 
 /// A temporary patient ID whose records cannot be sent yet.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UnmappedPatient"))]
 pub struct Unmapped {
     pub temporary_id: String,
     pub patient_name: String,
@@ -62,6 +67,7 @@ pub struct Unmapped {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Reconciliation {
     pub generated_at: DateTime<Utc>,
     pub endpoint: Option<String>,

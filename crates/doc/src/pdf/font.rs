@@ -8,7 +8,8 @@ use ttf_parser::Face;
 
 use crate::{Error, Result};
 
-pub(crate) static REGULAR_TTF: &[u8] = include_bytes!("../../../../data/fonts/BIZUDPGothic-Regular.ttf");
+pub(crate) static REGULAR_TTF: &[u8] =
+    include_bytes!("../../../../data/fonts/BIZUDPGothic-Regular.ttf");
 
 /// Printed in place of a character the font lacks: 〓 (geta), the customary Japanese mark
 /// for a missing character. Every substitution is reported to the caller.

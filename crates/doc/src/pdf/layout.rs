@@ -370,7 +370,6 @@ pub(super) fn row_height(cells: &[Vec<Line>], lh: f32) -> f32 {
     cells.iter().map(Vec::len).max().unwrap_or(0).max(1) as f32 * lh + 2.0 * CELL_PAD
 }
 
-
 pub(super) fn layout(
     doc: &Document,
     frame: &PageFrame,

@@ -16,8 +16,8 @@ mod layout;
 mod linebreak;
 mod output;
 
-pub use font::{missing_glyphs, SUBSTITUTE};
 use font::Metrics;
+pub use font::{missing_glyphs, SUBSTITUTE};
 use printpdf::{Mm, PdfDocument, PdfFontHandle, PdfPage};
 
 use crate::{Document, Error, Result};
@@ -33,7 +33,6 @@ const BOTTOM: f32 = PAGE_H - 62.0;
 const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
 const LINE_HEIGHT: f32 = 1.6;
 const CELL_PAD: f32 = 4.0;
-
 
 /// What surrounds the content on every page of one record.
 #[derive(Debug, Clone, Default)]

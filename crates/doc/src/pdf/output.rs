@@ -4,15 +4,14 @@
 use std::sync::OnceLock;
 
 use printpdf::{
-    Codepoint, Color, Greyscale, Line as PLine, LinePoint, Op, PaintMode, ParsedFont,
-    PdfDocument, PdfFontHandle, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
-    TextRenderingMode,
+    Codepoint, Color, Greyscale, Line as PLine, LinePoint, Op, PaintMode, ParsedFont, PdfDocument,
+    PdfFontHandle, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix, TextRenderingMode,
 };
 
 use super::font::{self, Metrics};
 use super::linebreak::natural_width;
-use crate::Inline;
 use super::{Item, PAGE_H, PAGE_W};
+use crate::Inline;
 use crate::{Error, Result};
 
 fn gray(g: f32) -> Color {
@@ -108,7 +107,12 @@ fn glyphs(text: &str, m: &Metrics) -> TextItem {
     )
 }
 
-pub(super) fn page_ops(items: &[Item], watermark: Option<&str>, font: &PdfFontHandle, m: &Metrics) -> Vec<Op> {
+pub(super) fn page_ops(
+    items: &[Item],
+    watermark: Option<&str>,
+    font: &PdfFontHandle,
+    m: &Metrics,
+) -> Vec<Op> {
     let mut ops = Vec::with_capacity(items.len() * 4);
     if let Some(w) = watermark {
         let size = 64.0;
@@ -239,4 +243,3 @@ pub(super) fn page_ops(items: &[Item], watermark: Option<&str>, font: &PdfFontHa
     ops.push(Op::EndTextSection);
     ops
 }
-
