@@ -182,13 +182,23 @@ fn the_check_refuses_a_forbidden_dependency_and_a_cycle() {
     g.get_mut("hikae-doc")
         .expect("hikae-doc")
         .insert("hikae-domain".into());
+    assert_eq!(
+        violations(&g, &allowed),
+        vec!["hikae-doc must not depend on hikae-domain (ARCHITECTURE.md)".to_string()]
+    );
+    // the domain reaching up into the store, which uses it: forbidden, and a cycle
+    let mut g = actual(&meta);
+    g.get_mut("hikae-domain")
+        .expect("hikae-domain")
+        .insert("hikae-store".into());
     let v = violations(&g, &allowed);
     assert!(
-        v.contains(&"hikae-doc must not depend on hikae-domain (ARCHITECTURE.md)".to_string()),
+        v.contains(&"hikae-domain must not depend on hikae-store (ARCHITECTURE.md)".to_string()),
         "{v:?}"
     );
     assert!(
-        v.iter().any(|l| l.starts_with("dependency cycle: ")),
+        v.iter()
+            .any(|l| l.starts_with("dependency cycle: ") && l.contains("hikae-store")),
         "{v:?}"
     );
     // a new crate nobody placed in the map

@@ -53,7 +53,8 @@ impl Hikae {
         let n = ids.len();
         let pdf = pdf::render_many_with(&refs, &format!("{n}件の記録"), &mut |k| {
             progress(BatchProgress { done: n + k, total })
-        })?;
+        })
+        .map_err(Error::layout)?;
         progress(BatchProgress { done: total, total });
         Ok(pdf)
     }

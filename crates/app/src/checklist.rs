@@ -116,11 +116,12 @@ impl Hikae {
             None => self.procedure(procedure_id)?.1,
         };
         let (doc, frame) = checklist_document(&proc, run.as_ref(), &self.contacts());
-        Ok(pdf::render(
+        pdf::render(
             &doc,
             &frame,
             &format!("{} 手順チェックリスト", proc.title.ja),
-        )?)
+        )
+        .map_err(Error::layout)
     }
 }
 

@@ -272,12 +272,8 @@ impl Hikae {
     /// The drill report as a PDF (no patient data in it).
     pub fn drill_report_pdf(&self, id: &str) -> Result<Pdf> {
         let r = self.drill_report(id)?;
-        let (doc, frame) = r.document();
-        Ok(pdf::render(
-            &doc,
-            &frame,
-            &format!("継続訓練報告書 {}", r.id),
-        )?)
+        let (doc, frame) = crate::drill_report::document(&r);
+        pdf::render(&doc, &frame, &format!("継続訓練報告書 {}", r.id)).map_err(Error::layout)
     }
 
     /// A running drill's report is computed now; an ended one is the frozen report.
@@ -438,9 +434,7 @@ impl Hikae {
         progress(0, total);
         let refs: Vec<_> = parts.iter().map(|(d, f)| (d, f)).collect();
         let title = format!("紙運用セット {}名", req.patients.len());
-        Ok(pdf::render_many_with(&refs, &title, &mut |k| {
-            progress(k, total)
-        })?)
+        pdf::render_many_with(&refs, &title, &mut |k| progress(k, total)).map_err(Error::layout)
     }
 }
 

@@ -110,6 +110,11 @@ impl Error {
         }
     }
 
+    /// A document that could not be laid out or written (from `hikae_doc`).
+    pub fn layout(e: impl std::fmt::Display) -> Self {
+        Error::Layout(e.to_string())
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
@@ -125,14 +130,6 @@ fn format_field_errors(errors: &[FieldError]) -> String {
         s.push_str(&e.to_string());
     }
     s
-}
-
-impl From<hikae_doc::Error> for Error {
-    fn from(e: hikae_doc::Error) -> Self {
-        match e {
-            hikae_doc::Error::Layout(m) => Error::Layout(m),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -133,7 +133,7 @@ pub fn page_frame(template: &Template, record: &Record) -> PageFrame {
 pub fn pdf(pack: &Pack, template: &Template, record: &Record) -> Result<Pdf> {
     let doc = document(pack, template, record)?;
     let frame = page_frame(template, record);
-    Ok(pdf::render(&doc, &frame, &pdf_title(template, record))?)
+    pdf::render(&doc, &frame, &pdf_title(template, record)).map_err(Error::layout)
 }
 
 pub fn pdf_title(template: &Template, record: &Record) -> String {

@@ -427,7 +427,7 @@ impl Hikae {
     pub fn reconciliation_pdf(&mut self) -> Result<Pdf> {
         let r = self.reconciliation()?;
         let (doc, frame) = r.document();
-        Ok(pdf::render(&doc, &frame, "同期照合レポート")?)
+        pdf::render(&doc, &frame, "同期照合レポート").map_err(Error::layout)
     }
 }
 
