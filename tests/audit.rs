@@ -236,8 +236,10 @@ fn exports_json_lines_and_fhir_audit_events() {
     app.append_audit_event(Event::new(&bg, Action::BreakGlass).detail("認証基盤停止のため"))
         .expect("audit");
     drop(app);
-    let jsonl = dir.path().join("audit.jsonl");
-    let fhir = dir.path().join("audit.ndjson");
+    // exports go outside the data folder (the CLI refuses to write into it)
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let jsonl = out_dir.path().join("audit.jsonl");
+    let fhir = out_dir.path().join("audit.ndjson");
     let out = cli(
         dir.path(),
         &[

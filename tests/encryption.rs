@@ -213,11 +213,9 @@ fn a_damaged_encrypted_file_gives_a_clear_error_and_the_folder_is_left_alone() {
 fn an_interrupted_setup_is_finished_at_the_next_unlock() {
     // the keyring was written, the database not yet encrypted (power cut in between)
     let dir = with_records();
-    let key = hikae_auth::DataKey::generate();
-    let mut ring = Keyring::new(dir.path());
-    ring.add(SlotKind::Account, "A0001", PIN, &key)
-        .expect("slot");
-    ring.save().expect("save");
+    Hikae::setup_encryption_interrupted(dir.path(), "A0001", PIN, "135790").expect("setup");
+    let bytes = std::fs::read(dir.path().join(DB_FILE)).expect("db");
+    assert!(contains(&bytes, "SQLite format 3"), "still plaintext");
     let app = Hikae::unlock(dir.path(), "A0001", PIN)
         .expect("unlock")
         .expect("right PIN");
@@ -319,15 +317,24 @@ fn the_cli_sets_up_unlocks_enrols_and_refuses_wrong_pins() {
         &["enrol", "N0007"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    // before a roster is installed only the setup administrator administers (security
+    // finding 3: every enrolled account used to)
     let out = cli_env(
         dir.path(),
         &[("HIKAE_STAFF", "N0007"), ("HIKAE_PIN", "777777")],
         &["audit", "verify"],
     );
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not the administrator who set it up"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cli_env(dir.path(), &admin, &["audit", "verify"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = cli_env(
         dir.path(),
-        &[("HIKAE_STAFF", "N0007"), ("HIKAE_PIN", "777777")],
+        &admin,
         &["audit", "list", "--action", "settings"],
     );
     assert!(

@@ -175,13 +175,14 @@ fn a_character_the_font_lacks_is_printed_as_geta_and_reported() {
     );
     // and the CLI warns
     drop(app);
+    let out_dir = tempfile::tempdir().expect("tempdir");
     let out = cli(
         dir.path(),
         &[
             "render",
             &rec.id,
             "--pdf",
-            dir.path().join("c.pdf").to_str().expect("p"),
+            out_dir.path().join("c.pdf").to_str().expect("p"),
         ],
     );
     assert!(out.status.success());

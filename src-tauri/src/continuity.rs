@@ -221,7 +221,7 @@ pub fn export_drill_report(
     path: String,
 ) -> CmdResult<Exported> {
     let pdf = state.lock()?.drill_report_pdf(&id)?;
-    write_pdf(pdf, path)
+    write_pdf(&state.data_dir, pdf, path)
 }
 
 #[tauri::command]
@@ -285,7 +285,7 @@ pub async fn export_print_pack(
         &format!("pdf {path}"),
         &on_progress,
     )?;
-    write_pdf(pdf, path)
+    write_pdf(&state.data_dir, pdf, path)
 }
 
 #[tauri::command]

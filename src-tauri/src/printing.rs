@@ -23,10 +23,10 @@ pub struct Exported {
     pub substituted: Vec<char>,
 }
 
-/// The file appears whole or not at all (temporary file in the same folder, then rename);
-/// nothing else is written.
-pub fn write_pdf(pdf: Pdf, path: String) -> CmdResult<Exported> {
-    hikae_app::write_atomically(std::path::Path::new(&path), &pdf.bytes)?;
+/// The file appears whole or not at all (temporary file in the same folder, then rename),
+/// owner-only, never inside the data folder; nothing else is written.
+pub fn write_pdf(data_dir: &std::path::Path, pdf: Pdf, path: String) -> CmdResult<Exported> {
+    hikae_app::export_file(Some(data_dir), std::path::Path::new(&path), &pdf.bytes)?;
     Ok(Exported {
         path,
         pages: pdf.pages,
@@ -41,7 +41,7 @@ pub fn export_pdf(state: State<AppState>, id: String, path: String) -> CmdResult
     let mut app = state.lock()?;
     app.audit_output(&id, Action::Export, &format!("pdf {path}"))?;
     let pdf = app.pdf(&id)?;
-    write_pdf(pdf, path)
+    write_pdf(&state.data_dir, pdf, path)
 }
 
 /// Renders `ids` into one PDF with progress, logging each record as it leaves (`action`).
@@ -73,7 +73,7 @@ pub async fn export_batch_pdf(
 ) -> CmdResult<Exported> {
     let detail = format!("pdf {path} ({} records)", ids.len());
     let pdf = batch(&state, &ids, &on_progress, Action::Export, &detail)?;
-    write_pdf(pdf, path)
+    write_pdf(&state.data_dir, pdf, path)
 }
 
 #[tauri::command]

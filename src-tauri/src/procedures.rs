@@ -106,7 +106,7 @@ pub fn export_checklist_pdf(
     let pdf = state
         .lock()?
         .checklist_pdf(&procedure_id, run_id.as_deref())?;
-    write_pdf(pdf, path)
+    write_pdf(&state.data_dir, pdf, path)
 }
 
 #[tauri::command]

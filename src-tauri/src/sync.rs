@@ -111,7 +111,7 @@ pub fn sync_report(state: State<AppState>) -> CmdResult<Reconciliation> {
 #[tauri::command]
 pub fn export_sync_report(state: State<AppState>, path: String) -> CmdResult<Exported> {
     let pdf = state.lock()?.reconciliation_pdf()?;
-    write_pdf(pdf, path)
+    write_pdf(&state.data_dir, pdf, path)
 }
 
 #[tauri::command]

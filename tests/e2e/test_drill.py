@@ -49,8 +49,10 @@ REACHED = {"met", "late", "done"}
 
 
 def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server, fhir_server):
-    with tempfile.TemporaryDirectory(prefix="hikae-e2e-drill-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hikae-e2e-drill-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="hikae-e2e-drill-out-") as out_tmp:
         data = Path(tmp)
+        out = Path(out_tmp)  # exports never go into the data folder (the app refuses)
         # a production endpoint: it must never receive a drill record
         (data / "config.toml").write_text(
             f'[sync]\nendpoint = "{fhir_server}"\nproduction = true\ncheck_interval_secs = 3600\n')
@@ -122,7 +124,7 @@ def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server
             # its PDF says it is a drill record, with the drill's id (the save dialog is native:
             # call the command its callback calls, as test_app does)
             record_id = d.find_element(By.CSS_SELECTOR, "section.editor").get_attribute("data-record-id")
-            text = exported_text(d, "export_pdf", record_id, data / "drill-record.pdf")
+            text = exported_text(d, "export_pdf", record_id, out / "drill-record.pdf")
             assert "訓練" in text and "DRILL" in text, text
             assert drill_id in squeeze(text), (drill_id, text)
 
@@ -194,7 +196,7 @@ def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server
             WebDriverWait(d, 10).until(lambda x: not x.find_elements(By.ID, "paper-dialog"))
 
             # the report as a PDF
-            text = exported_text(d, "export_drill_report", drill_id, data / "drill-report.pdf")
+            text = exported_text(d, "export_drill_report", drill_id, out / "drill-report.pdf")
             flat = squeeze(text)
             assert "訓練" in text, text
             assert squeeze(title) in flat, (title, text)

@@ -19,6 +19,6 @@ pub fn load(data_dir: &Path) -> Result<Config> {
 /// Writes atomically (temporary file, then rename).
 pub fn save(config: &Config, data_dir: &Path) -> Result<()> {
     let text = config.to_toml()?;
-    std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+    hikae_files::private_dir(data_dir)?;
     hikae_files::write_atomically(&Config::path(data_dir), text.as_bytes())
 }

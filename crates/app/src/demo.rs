@@ -38,7 +38,7 @@ pub struct DemoOutput {
 
 /// Creates the demo records and writes their PDFs into `out_dir`.
 pub fn run(app: &mut Hikae, out_dir: &Path) -> Result<Vec<DemoOutput>> {
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    hikae_files::private_dir(out_dir)?;
     let mut out = Vec::new();
     for (i, f) in fixtures()?.into_iter().enumerate() {
         let rec = app.new_record(&f.template, f.patient, &f.author, f.values)?;
@@ -59,7 +59,7 @@ pub fn run(app: &mut Hikae, out_dir: &Path) -> Result<Vec<DemoOutput>> {
             }
         );
         let path = out_dir.join(name);
-        std::fs::write(&path, &pdf.bytes).map_err(|e| Error::io(&path, e))?;
+        hikae_files::write_atomically(&path, &pdf.bytes)?;
         out.push(DemoOutput {
             record: rec,
             pdf_path: path,

@@ -28,13 +28,26 @@ pub use continuity::{paper_time, PrintPackRequest, TemplateCopies, MAX_PACK_PATI
 // store's query and row types (never the store itself).
 pub use hikae_doc::pdf::{Pdf, SUBSTITUTE};
 pub use hikae_domain::{audit, downtime, drill, form, procedure, record, Error, Result};
-/// Writing a file a person chose: whole or not at all.
-pub use hikae_files::write_atomically;
+
+/// Writes a file a person chose (a PDF, text, an export): whole or not at all, readable by the
+/// owner only, and never inside this PC's data folder (an export must not replace the keyring
+/// or the database).
+pub fn export_file(data_dir: Option<&Path>, path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(d) = data_dir.filter(|d| hikae_files::is_inside(path, d)) {
+        return Err(Error::Forbidden(format!(
+            "{}: exports cannot be written into Hikae's data folder ({}); choose another folder",
+            path.display(),
+            d.display()
+        )));
+    }
+    hikae_files::write_atomically(path, bytes)
+}
 pub use hikae_store::{AuditQuery, ChecklistRun, OutboxCounts, PatientMapping, Query};
 pub use hikae_sync::monitor;
 
 /// Roles and permissions (the rules live in `hikae_auth::session`).
 pub mod auth {
+    pub use hikae_auth::attempts::Record as LoginFailures;
     pub use hikae_auth::roster::StaffRole;
     pub use hikae_auth::session::Permission;
 }
@@ -147,6 +160,7 @@ impl Hikae {
                 "the data on this PC is encrypted: unlock it with a staff ID and PIN, or the recovery key".into(),
             ));
         }
+        hikae_files::private_dir(data_dir)?;
         let store = Store::open(&data_dir.join(DB_FILE))?;
         Self::with_store(data_dir, store)
     }
@@ -154,6 +168,7 @@ impl Hikae {
     /// Opens encrypted data with the data key from the keyring. A missing database file is
     /// an error here (never silently a new, empty one).
     pub fn open_with_key(data_dir: &Path, key: &DataKey) -> Result<Hikae> {
+        hikae_files::private_dir(data_dir)?;
         let db = data_dir.join(DB_FILE);
         if !db.is_file() {
             return Err(Error::Database {
@@ -166,7 +181,16 @@ impl Hikae {
             // setup saved the keyring but was stopped before the database was encrypted:
             // finish it now (only if the file really is an unencrypted Hikae database)
             Err(e) if Store::is_unencrypted(&db) => {
+                // only the database this PC's own setup named may be encrypted now: anything
+                // else in its place was put there, and is refused untouched
+                if !security::marker::names(data_dir, key, &db)? {
+                    return Err(Error::Database {
+                        path: db,
+                        message: "an unencrypted database is where the encrypted one should be, and no setup on this PC named it: it is refused and left untouched (restore the encrypted database from backup and tell the administrator)".into(),
+                    });
+                }
                 Store::encrypt_in_place(&db, &key.sqlcipher_literal()).map_err(|_| e)?;
+                security::marker::remove(data_dir)?;
                 Store::open_encrypted(&db, &key.sqlcipher_literal())?
             }
             Err(e) => return Err(e),
@@ -201,13 +225,56 @@ impl Hikae {
             locked: false,
         };
         app.load_installed();
+        app.check_audit_anchor()?;
         Ok(app)
+    }
+
+    /// At every open: does the log still end where its anchor says? A cut-off tail, a
+    /// rewritten entry, a deleted anchor or an older database put back are recorded in the log
+    /// itself (an `audit_finding` entry, which `audit verify` reports from then on) and shown
+    /// as a warning.
+    fn check_audit_anchor(&mut self) -> Result<()> {
+        let anchor = self.store.audit_anchor()?;
+        let (last, at_anchor) = self.store.audit_head(anchor.as_ref().map(|a| a.0))?;
+        let findings = hikae_domain::audit::check_anchor(last, anchor, at_anchor);
+        if findings.is_empty() {
+            return Ok(());
+        }
+        let text = findings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.warnings.push(format!(
+            "監査ログの異常 / audit log finding: {text} — tell the administrator"
+        ));
+        let e = Event::new(&Actor::named("hikae"), Action::AuditFinding)
+            .failed()
+            .detail(text);
+        self.store.audit(&e).map(|_| ())
     }
 
     fn load_installed(&mut self) {
         self.installed.clear();
         self.warnings.clear();
         for v in self.packs.installed().into_iter().filter(|v| v.active) {
+            // the version this PC made active, kept in the encrypted store: an `active` file
+            // edited back to an older version is a silent rollback, and is not used
+            match self.store.trust_value(&packs::active_key(&v.id)) {
+                Ok(Some(expected)) if expected != v.version => {
+                    self.warnings.push(format!(
+                        "installed pack {} is not used: packs/{}/active says {}, but this PC made {expected} active (changed outside Hikae; install or roll back with `hikae pack`)",
+                        v.id, v.id, v.version
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    self.warnings
+                        .push(format!("installed pack {} is not used: {e}", v.id));
+                    continue;
+                }
+                _ => {}
+            }
             match self.packs.load(&v.id, &v.version, &self.rules) {
                 Ok(p) => self.installed.push(Arc::new(p)),
                 Err(problems) => self.warnings.push(format!(
@@ -621,7 +688,14 @@ impl Hikae {
         self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let b = self.template_of(&rec)?;
-        pack_render::html_fragment(&b.pack, b.template(), &rec)
+        pack_render::preview_html(&b.pack, b.template(), &rec)
+    }
+
+    /// The full id a person typed a unique prefix of (6+ characters; the CLI). Every other use
+    /// case takes whole ids only.
+    pub fn resolve_id(&self, prefix: &str) -> Result<String> {
+        self.require(Permission::Read)?;
+        self.store.resolve_id(prefix.trim())
     }
 
     /// The later version that corrects `id`, if one was made.

@@ -74,6 +74,7 @@ impl Hikae {
             by: by.trim().into(),
             reason: None,
         })?;
+        self.store.set_trust_value(&active_key(&id), &version)?;
         self.load_installed();
         Ok((id, version, previous))
     }
@@ -144,6 +145,7 @@ impl Hikae {
             by: by.trim().into(),
             reason: Some(reason.trim().into()),
         })?;
+        self.store.set_trust_value(&active_key(pack_id), &target)?;
         self.load_installed();
         Ok((current, target))
     }
@@ -167,4 +169,10 @@ impl Hikae {
         self.audit(e)?;
         Ok(line)
     }
+}
+
+/// The trust key under which the encrypted store keeps the version of a pack this PC made
+/// active (by an install or an audited rollback).
+pub(crate) fn active_key(pack_id: &str) -> String {
+    format!("active:pack:{pack_id}")
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::{Hikae, DB_FILE};
-use hikae_auth::attempts::Attempts;
+use hikae_auth::attempts::{Attempts, Record as LoginFailures};
 use hikae_auth::keyring::{check_secret, new_recovery_key};
 use hikae_auth::roster::{Roster, StaffRole};
 use hikae_auth::session::{allowed, refusal, Permission, Session};
@@ -13,6 +13,10 @@ use hikae_auth::{DataKey, Keyring, SlotKind};
 use hikae_domain::audit::{Action, Actor, Event};
 use hikae_domain::error::{Error, Result};
 use hikae_store::Store;
+
+/// Trust settings kept in the encrypted store.
+const SETUP_ADMIN: &str = "setup_admin";
+const ROSTER_FLOOR: &str = "floor:roster";
 
 /// A roster as offered by the hospital's server, not yet checked.
 pub struct FetchedRoster {
@@ -36,6 +40,28 @@ impl Hikae {
         admin_secret: &str,
         emergency_code: &str,
     ) -> Result<Setup> {
+        Self::setup_steps(data_dir, admin_id, admin_secret, emergency_code, false)
+    }
+
+    /// Test hook: setup as if the power went off after the keyring was saved and before the
+    /// database was encrypted.
+    #[cfg(feature = "test-support")]
+    pub fn setup_encryption_interrupted(
+        data_dir: &Path,
+        admin_id: &str,
+        admin_secret: &str,
+        emergency_code: &str,
+    ) -> Result<Setup> {
+        Self::setup_steps(data_dir, admin_id, admin_secret, emergency_code, true)
+    }
+
+    fn setup_steps(
+        data_dir: &Path,
+        admin_id: &str,
+        admin_secret: &str,
+        emergency_code: &str,
+        interrupt: bool,
+    ) -> Result<Setup> {
         if Keyring::exists(data_dir) {
             return Err(Error::BadState {
                 id: Keyring::path_in(data_dir).display().to_string(),
@@ -49,7 +75,7 @@ impl Hikae {
         }
         check_secret(SlotKind::Account, admin_secret)?;
         check_secret(SlotKind::Emergency, emergency_code)?;
-        std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+        hikae_files::private_dir(data_dir)?;
         let key = DataKey::generate();
         let recovery_key = new_recovery_key();
         let mut ring = Keyring::new(data_dir);
@@ -58,23 +84,40 @@ impl Hikae {
         ring.add(SlotKind::Emergency, "emergency", emergency_code, &key)?;
         let db = data_dir.join(DB_FILE);
         if db.is_file() {
-            // make sure it is ours and current before rewriting it
-            drop(Store::open(&db)?);
+            // make sure it is ours and current before rewriting it, then name it (by its hash,
+            // under the data key) as the one database an interrupted setup may still encrypt
+            let mut store = Store::open(&db)?;
+            store.set_trust_value(SETUP_ADMIN, admin_id.trim())?;
+            drop(store);
+            Store::settle_for_encryption(&db)?;
+            marker::write(data_dir, &key, &db)?;
         }
         // keyring first: if the encryption below is interrupted, the next unlock finishes it
         // (see `open_with_key`); the other order could leave encrypted data without its key
         ring.save()?;
+        if interrupt {
+            return Ok(Setup { recovery_key });
+        }
         if db.is_file() {
             Store::encrypt_in_place(&db, &key.sqlcipher_literal())?;
+            marker::remove(data_dir)?;
         } else {
             drop(Store::open_encrypted(&db, &key.sqlcipher_literal())?);
         }
         let mut app = Hikae::open_with_key(data_dir, &key)?;
         app.set_actor(Actor::named(admin_id.trim()));
-        app.audit(
-            Event::new(&Actor::named(admin_id.trim()), Action::Settings)
-                .detail("encryption at rest set up (account, recovery and emergency slots)"),
-        )?;
+        // the one account that administers the PC until a roster says otherwise, recorded
+        // where no file writer can change it
+        let e = Event::new(&Actor::named(admin_id.trim()), Action::Settings).detail(format!(
+            "encryption at rest set up (account, recovery and emergency slots); setup administrator {}",
+            admin_id.trim()
+        ));
+        if app.store.trust_value(SETUP_ADMIN)?.is_none() {
+            app.store.audit_with_next_write(e);
+            app.store.set_trust_value(SETUP_ADMIN, admin_id.trim())?;
+        } else {
+            app.audit(e)?;
+        }
         Ok(Setup { recovery_key })
     }
 
@@ -108,12 +151,8 @@ impl Hikae {
             _ => false,
         };
         if !same {
-            let rec = attempts.failed(id, Utc::now())?;
-            self.store.audit(
-                &Event::new(&Actor::named(id), Action::LoginFailed)
-                    .failed()
-                    .detail(format!("wrong staff ID or PIN ({} in a row)", rec.failures)),
-            )?;
+            attempts.failed(id, Utc::now())?;
+            self.audit_failures(&mut attempts)?;
             return Ok(false);
         }
         self.finish_login(id, &mut attempts)?;
@@ -123,23 +162,24 @@ impl Hikae {
     /// The roster decides the name and role; failures since the last login are logged now
     /// (they happened while the data was closed).
     fn finish_login(&mut self, id: &str, attempts: &mut Attempts) -> Result<()> {
-        if let Some(r) = attempts.get(id).filter(|r| r.failures > 0) {
-            let e = Event::new(&Actor::named(id), Action::LoginFailed)
-                .failed()
-                .detail(format!(
-                    "{} wrong PIN(s) before this login, the last at {}",
-                    r.failures,
-                    r.last_failure
-                        .map(hikae_domain::audit::ts)
-                        .unwrap_or_default()
-                ));
-            self.store.audit(&e)?;
-        }
-        let roster = Roster::load(&self.data_dir, &self.rules.trusted_keys)?;
+        self.audit_failures(attempts)?;
+        let roster = self.checked_roster()?;
         let (name, role) = match (&roster, roster.as_ref().and_then(|r| r.get(id))) {
             (_, Some(staff)) => (staff.name.clone(), staff.role),
-            // before any roster is installed, the accounts made at setup administer the PC
-            (None, None) => (id.to_string(), StaffRole::Admin),
+            // before any roster is installed, only the administrator recorded at setup (in
+            // the encrypted store) administers the PC
+            (None, None) if self.store.trust_value(SETUP_ADMIN)?.as_deref() == Some(id) => {
+                (id.to_string(), StaffRole::Admin)
+            }
+            (None, None) => {
+                let e = Event::new(&Actor::named(id), Action::LoginFailed)
+                    .failed()
+                    .detail("no staff roster installed, and not the setup administrator");
+                self.store.audit(&e)?;
+                return Err(Error::Forbidden(format!(
+                    "no staff roster is installed on this PC yet, and {id} is not the administrator who set it up: install the roster first"
+                )));
+            }
             (Some(r), None) => {
                 let e = Event::new(&Actor::named(id), Action::LoginFailed)
                     .failed()
@@ -154,6 +194,53 @@ impl Hikae {
         attempts.succeeded(id)?;
         let session = Session::new(id, &name, role);
         self.start_session(session, Action::Login, "PIN")
+    }
+
+    /// Writes the failed logins that waited (at the start screen, while the data was closed)
+    /// to the audit log, one entry each with the ID tried and when.
+    fn audit_failures(&mut self, attempts: &mut Attempts) -> Result<()> {
+        let (failures, dropped) = attempts.unaudited();
+        for f in failures {
+            let e = Event::new(&Actor::named(&f.id), Action::LoginFailed)
+                .failed()
+                .detail(format!(
+                    "wrong staff ID or PIN at {}",
+                    hikae_domain::audit::ts(f.at)
+                ));
+            self.store.audit(&e)?;
+        }
+        if dropped > 0 {
+            let e = Event::new(&Actor::named("-"), Action::LoginFailed)
+                .failed()
+                .detail(format!("{dropped} more wrong PINs (counted, not listed)"));
+            self.store.audit(&e)?;
+        }
+        attempts.audited()
+    }
+
+    /// Failed-login counts on this PC (per ID, and the PC's own budget), for the administrator.
+    pub fn lockouts(&self) -> Result<(Vec<(String, LoginFailures)>, LoginFailures)> {
+        self.require(Permission::Administer)?;
+        let a = Attempts::load(&self.data_dir)?;
+        Ok((
+            a.all().map(|(id, r)| (id.to_string(), r.clone())).collect(),
+            a.pc().clone(),
+        ))
+    }
+
+    /// An administrator lifts a lockout: one staff ID, or (None) every ID and this PC's
+    /// budget. Audited.
+    pub fn reset_lockout(&mut self, staff_id: Option<&str>) -> Result<usize> {
+        self.require(Permission::Administer)?;
+        let mut a = Attempts::load(&self.data_dir)?;
+        let n = a.reset(staff_id.map(str::trim))?;
+        let what = match staff_id {
+            Some(id) => format!("login lockout reset for {}", id.trim()),
+            None => "login lockout reset for every staff ID and this PC".into(),
+        };
+        let e = Event::new(&self.actor, Action::Settings).detail(what);
+        self.audit(e)?;
+        Ok(n)
     }
 
     fn start_session(&mut self, session: Session, action: Action, how: &str) -> Result<()> {
@@ -213,6 +300,7 @@ impl Hikae {
             return Err(Error::Locked("the emergency code is not right".into()));
         };
         let mut app = Hikae::open_with_key(data_dir, &key)?;
+        app.audit_failures(&mut attempts)?;
         attempts.succeeded(id)?;
         let session = Session::emergency(name.trim(), role, reason.trim(), Utc::now());
         app.start_session(session, Action::BreakGlass, "emergency code")?;
@@ -265,6 +353,7 @@ impl Hikae {
             return Ok(None);
         };
         let mut app = Hikae::open_with_key(data_dir, &key)?;
+        app.audit_failures(&mut Attempts::load(data_dir)?)?;
         let session = Session::new("recovery", "recovery key", StaffRole::Admin);
         app.start_session(session, Action::Login, "recovery key")?;
         Ok(Some(app))
@@ -293,6 +382,14 @@ impl Hikae {
     /// Installs a signed staff roster (administrators). Audited; a refused roster changes nothing.
     pub fn install_roster(&mut self, text: &str, signature: Option<&str>) -> Result<Roster> {
         self.require(Permission::Administer)?;
+        if let (Ok(new), Some(floor)) = (Roster::parse(text), self.roster_floor()?) {
+            if new.version < floor {
+                return Err(Error::Input(format!(
+                    "roster refused: version {} is older than version {floor}, the newest ever installed on this PC",
+                    new.version
+                )));
+            }
+        }
         let (from, roster) =
             Roster::install(&self.data_dir, text, signature, &self.rules.trusted_keys)?;
         let e = Event::new(&self.actor, Action::RosterInstall).detail(format!(
@@ -303,8 +400,34 @@ impl Hikae {
             roster.version,
             roster.staff.len()
         ));
-        self.audit(e)?;
+        self.store.audit_with_next_write(e);
+        self.store
+            .set_trust_value(ROSTER_FLOOR, &roster.version.to_string())?;
         Ok(roster)
+    }
+
+    /// The highest roster version ever installed here (kept in the encrypted store).
+    fn roster_floor(&self) -> Result<Option<u64>> {
+        Ok(self
+            .store
+            .trust_value(ROSTER_FLOOR)?
+            .and_then(|v| v.parse().ok()))
+    }
+
+    /// The installed roster, refused if it is older than the newest ever installed here or
+    /// missing after one was (`roster/active` edited back, or deleted, by a file writer).
+    pub(crate) fn checked_roster(&self) -> Result<Option<Roster>> {
+        let roster = Roster::load(&self.data_dir, &self.rules.trusted_keys)?;
+        match (roster, self.roster_floor()?) {
+            (Some(r), Some(floor)) if r.version < floor => Err(Error::Forbidden(format!(
+                "the staff roster on this PC is version {}, older than version {floor} that was installed here: it was rolled back outside Hikae; an administrator must install the current roster",
+                r.version
+            ))),
+            (None, Some(floor)) => Err(Error::Forbidden(format!(
+                "the staff roster (version {floor}) is missing from this PC: it was removed outside Hikae; an administrator must install the current roster"
+            ))),
+            (r, _) => Ok(r),
+        }
     }
 
     /// Changes the ward's emergency (break-glass) code, or with `None` disables break-glass on
@@ -354,7 +477,8 @@ impl Hikae {
         let current = Roster::load(&self.data_dir, &self.rules.trusted_keys)
             .ok()
             .flatten()
-            .map(|r| r.version);
+            .map(|r| r.version)
+            .max(self.roster_floor()?);
         let offered = Roster::parse(&f.text)?;
         if current.is_some_and(|c| offered.version <= c) {
             return Ok(None);
@@ -373,7 +497,9 @@ impl Hikae {
                 .unwrap_or_else(|| "(none)".into()),
             roster.version
         ));
-        self.audit(e)?;
+        self.store.audit_with_next_write(e);
+        self.store
+            .set_trust_value(ROSTER_FLOOR, &roster.version.to_string())?;
         Ok(Some(roster))
     }
 
@@ -385,9 +511,9 @@ impl Hikae {
         }
     }
 
-    /// The installed roster, verified.
+    /// The installed roster, verified, and not older than the newest ever installed here.
     pub fn roster(&self) -> Result<Option<Roster>> {
-        Roster::load(&self.data_dir, &self.rules.trusted_keys)
+        self.checked_roster()
     }
 
     /// Moves the session's start and break-glass expiry into the past; for expiry tests.
@@ -398,6 +524,58 @@ impl Hikae {
             if let Some(b) = s.break_glass.as_mut() {
                 b.expires_at -= by;
             }
+        }
+    }
+}
+
+/// The setup-in-progress marker: names the one unencrypted database an interrupted setup may
+/// still encrypt, by its SHA-256, with a MAC under the data key. A database planted later (or
+/// any file without a marker that verifies) is refused, never adopted.
+pub(crate) mod marker {
+    use std::path::{Path, PathBuf};
+
+    use hikae_auth::DataKey;
+    use hikae_domain::{Error, Result};
+
+    const FILE: &str = "setup-in-progress";
+
+    fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join(FILE)
+    }
+
+    fn line(db: &Path) -> Result<String> {
+        let name = db.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        Ok(format!(
+            "hikae-setup/1 {name} {}",
+            hikae_files::sha256_file(db)?
+        ))
+    }
+
+    pub fn write(data_dir: &Path, key: &DataKey, db: &Path) -> Result<()> {
+        let l = line(db)?;
+        let mac = key.mac(l.as_bytes());
+        hikae_files::write_atomically(&path(data_dir), format!("{l}\n{mac}\n").as_bytes())
+    }
+
+    /// Whether the marker names `db` as it is now, under this data key.
+    pub fn names(data_dir: &Path, key: &DataKey, db: &Path) -> Result<bool> {
+        let text = match std::fs::read_to_string(path(data_dir)) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::io(path(data_dir), e)),
+        };
+        let mut lines = text.lines();
+        let (Some(l), Some(mac)) = (lines.next(), lines.next()) else {
+            return Ok(false);
+        };
+        Ok(l == line(db)? && key.mac(l.as_bytes()) == mac.trim())
+    }
+
+    pub fn remove(data_dir: &Path) -> Result<()> {
+        match std::fs::remove_file(path(data_dir)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(path(data_dir), e)),
         }
     }
 }

@@ -21,6 +21,10 @@ pub const KEYRING_FILE: &str = "keyring.json";
 const M_COST_KIB: u32 = 64 * 1024;
 const T_COST: u32 = 3;
 const P_COST: u32 = 1;
+/// Upper bounds for parameters read from a keyring file (1 GiB, 16 passes, 8 lanes).
+const MAX_M_COST_KIB: u32 = 1024 * 1024;
+const MAX_T_COST: u32 = 16;
+const MAX_P_COST: u32 = 8;
 
 /// The key the database is encrypted with. Zeroed when dropped.
 #[derive(Clone)]
@@ -37,6 +41,18 @@ impl DataKey {
     /// The SQLCipher raw-key literal: `x'…'` (64 hex digits).
     pub fn sqlcipher_literal(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("x'{}'", hex(&self.0[..])))
+    }
+
+    /// HMAC-SHA-256 of `msg` under a key derived from this one (hex): proves that whoever
+    /// wrote `msg` held the data key.
+    pub fn mac(&self, msg: &[u8]) -> String {
+        use sha2::{Digest, Sha256};
+        let mut k = Zeroizing::new([0u8; 64]);
+        k[..32].copy_from_slice(&Sha256::digest([&b"hikae-mac/1"[..], &self.0[..]].concat()));
+        let pad =
+            |b: u8| -> Zeroizing<Vec<u8>> { Zeroizing::new(k.iter().map(|x| x ^ b).collect()) };
+        let inner = Sha256::digest([&pad(0x36)[..], msg].concat());
+        hex(&Sha256::digest([&pad(0x5c)[..], &inner[..]].concat()))
     }
 }
 
@@ -224,6 +240,9 @@ impl Keyring {
     /// missing slot (the caller counts it as a failed attempt); `Err` for a damaged keyring.
     pub fn unlock(&self, kind: SlotKind, id: &str, secret: &str) -> Result<Option<DataKey>> {
         let Some(slot) = self.slot(kind, id) else {
+            // the same work as for a slot that exists, so the time does not tell which IDs
+            // have accounts here
+            derive(secret, &[0u8; 16], M_COST_KIB, T_COST, P_COST)?;
             return Ok(None);
         };
         let bad = |what: &str| {
@@ -238,8 +257,17 @@ impl Keyring {
             .filter(|n| n.len() == 24)
             .ok_or_else(|| bad("nonce is not 24 hex bytes"))?;
         let wrapped = unhex(&slot.wrapped).ok_or_else(|| bad("wrapped key is not hex"))?;
-        if slot.m_cost_kib < 8 * 1024 || slot.t_cost < 1 {
+        if slot.m_cost_kib < 8 * 1024 || slot.t_cost < 1 || slot.p_cost < 1 {
             return Err(bad("key derivation cost below the minimum"));
+        }
+        // a keyring file is outside input: parameters that would take gigabytes or minutes
+        // are refused before anything is allocated
+        if slot.m_cost_kib > MAX_M_COST_KIB || slot.t_cost > MAX_T_COST || slot.p_cost > MAX_P_COST
+        {
+            return Err(bad(&format!(
+                "key derivation parameters out of bounds (memory {} KiB, passes {}, lanes {}; at most {MAX_M_COST_KIB} KiB, {MAX_T_COST}, {MAX_P_COST})",
+                slot.m_cost_kib, slot.t_cost, slot.p_cost
+            )));
         }
         let kek = derive(secret, &salt, slot.m_cost_kib, slot.t_cost, slot.p_cost)?;
         let cipher =
@@ -330,5 +358,61 @@ mod tests {
         assert!(check_secret(SlotKind::Account, "short").is_err());
         assert!(check_secret(SlotKind::Account, "ながいパスフレーズです").is_ok());
         assert!(check_secret(SlotKind::Recovery, &new_recovery_key()).is_ok());
+    }
+
+    #[test]
+    fn parameters_from_the_file_are_bounded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = DataKey::generate();
+        let mut ring = Keyring::new(dir.path());
+        ring.add(SlotKind::Account, "N0001", "333333", &key)
+            .expect("add");
+        ring.save().expect("save");
+        let path = Keyring::path_in(dir.path());
+        let text = std::fs::read_to_string(&path).expect("read");
+        for (field, value) in [
+            ("m_cost_kib", "4294967295"),
+            ("t_cost", "4000000000"),
+            ("p_cost", "0"),
+        ] {
+            let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+            v["slots"][0][field] = serde_json::from_str(value).expect("number");
+            std::fs::write(&path, v.to_string()).expect("write");
+            let ring = Keyring::load(dir.path()).expect("load");
+            let t = std::time::Instant::now();
+            let e = ring
+                .unlock(SlotKind::Account, "N0001", "333333")
+                .expect_err(field)
+                .to_string();
+            assert!(e.contains("keyring.json") && e.contains("N0001"), "{e}");
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(1),
+                "{field}: refused at once"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_id_costs_the_same_work_as_a_known_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = DataKey::generate();
+        let mut ring = Keyring::new(dir.path());
+        ring.add(SlotKind::Account, "N0001", "333333", &key)
+            .expect("add");
+        let time = |id: &str| {
+            let t = std::time::Instant::now();
+            assert!(ring
+                .unlock(SlotKind::Account, id, "999999")
+                .expect("unlock")
+                .is_none());
+            t.elapsed()
+        };
+        let known = time("N0001");
+        let unknown = time("X9999");
+        // one Argon2id derivation (tens of ms) either way, not an instant answer
+        assert!(
+            unknown * 3 > known,
+            "unknown {unknown:?} vs known {known:?}"
+        );
     }
 }

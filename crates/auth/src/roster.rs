@@ -173,7 +173,7 @@ impl Roster {
         }
         // each version in its own files, then one atomic switch of `active`
         let dir = Self::dir(data_dir);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        hikae_files::private_dir(&dir)?;
         let v = new.version;
         hikae_files::write_atomically(
             &dir.join(format!("v{v}.toml.minisig")),

@@ -76,6 +76,9 @@ enum Command {
     EmergencyCode(security::EmergencyCodeArgs),
     /// Give a staff member their own PIN (data must be unlocked: HIKAE_STAFF + HIKAE_PIN)
     Enrol(security::EnrolArgs),
+    /// Failed-login lockouts on this PC (administrators): list, or reset one ID or all
+    #[command(subcommand)]
+    Lockout(security::LockoutCmd),
     /// The staff roster: sign (administrators' PC), install, show
     #[command(subcommand)]
     Roster(security::RosterCmd),
@@ -132,6 +135,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         user,
         command,
     } = cli;
+    if let Ok(d) = data_folder(data_dir.clone()) {
+        let _ = util::DATA_DIR.set(d);
+    }
     // the commands that run without opening this PC's data
     match command {
         Command::Setup(a) => return security::setup(&data_folder(data_dir)?, &a),
@@ -173,6 +179,7 @@ fn dispatch(app: &mut Hikae, command: Command) -> anyhow::Result<()> {
         Command::Setup(_) => Ok(()), // handled before the data is opened
         Command::EmergencyCode(a) => security::emergency_code(app, &a),
         Command::Enrol(a) => security::enrol(app, &a),
+        Command::Lockout(cmd) => security::lockout(app, cmd),
         Command::Roster(cmd) => security::roster(app, cmd),
         Command::Audit(cmd) => audit::run(app, cmd),
         Command::Sync(args) => sync::run(app, args),

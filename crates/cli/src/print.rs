@@ -42,6 +42,10 @@ pub fn print(app: &mut Hikae, a: PrintArgs) -> anyhow::Result<()> {
         copies,
         pdf: out,
     } = a;
+    let records = records
+        .iter()
+        .map(|r| app.resolve_id(r))
+        .collect::<Result<Vec<_>, _>>()?;
     let pdf = app.pdf_many(&records, &mut |_| {})?;
     warn_substituted(&pdf.substituted);
     let (action, what) = match (&printer, &out) {

@@ -173,7 +173,8 @@ pub fn new(app: &mut Hikae, a: NewArgs) -> anyhow::Result<()> {
 }
 
 pub fn set(app: &mut Hikae, a: SetArgs) -> anyhow::Result<()> {
-    let rec = app.get(&a.record)?;
+    let id = app.resolve_id(&a.record)?;
+    let rec = app.get(&id)?;
     let bound = app.template_of(&rec)?;
     let form = &bound.template().form;
     let mut patch = match &a.from {
@@ -196,7 +197,8 @@ pub fn set(app: &mut Hikae, a: SetArgs) -> anyhow::Result<()> {
 }
 
 pub fn show(app: &mut Hikae, a: ShowArgs) -> anyhow::Result<()> {
-    let rec = app.view(&a.record)?;
+    let id = app.resolve_id(&a.record)?;
+    let rec = app.view(&id)?;
     if a.json {
         outln!("{}", serde_json::to_string_pretty(&rec)?)
     } else {
@@ -205,7 +207,8 @@ pub fn show(app: &mut Hikae, a: ShowArgs) -> anyhow::Result<()> {
 }
 
 pub fn validate(app: &mut Hikae, a: ValidateArgs) -> anyhow::Result<()> {
-    let problems = app.validate(&a.record)?;
+    let id = app.resolve_id(&a.record)?;
+    let problems = app.validate(&id)?;
     if problems.is_empty() {
         outln!("ok: ready to finalize")
     } else {
@@ -214,7 +217,8 @@ pub fn validate(app: &mut Hikae, a: ValidateArgs) -> anyhow::Result<()> {
 }
 
 pub fn finalize(app: &mut Hikae, a: FinalizeArgs) -> anyhow::Result<()> {
-    let rec = app.finalize(&a.record, &a.reviewer)?;
+    let id = app.resolve_id(&a.record)?;
+    let rec = app.finalize(&id, &a.reviewer)?;
     outln!(
         "finalized {} at {} (final reviewer: {})",
         rec.id,
@@ -224,7 +228,8 @@ pub fn finalize(app: &mut Hikae, a: FinalizeArgs) -> anyhow::Result<()> {
 }
 
 pub fn correct(app: &mut Hikae, a: CorrectArgs) -> anyhow::Result<()> {
-    let rec = app.correct(&a.record, &a.reason, &a.author)?;
+    let id = app.resolve_id(&a.record)?;
+    let rec = app.correct(&id, &a.reason, &a.author)?;
     outln!("{}", rec.id)?;
     eprintln!(
         "correction draft (version {}) of {}; edit it with `hikae set`, then finalize",
@@ -235,6 +240,7 @@ pub fn correct(app: &mut Hikae, a: CorrectArgs) -> anyhow::Result<()> {
 }
 
 pub fn render(app: &mut Hikae, a: RenderArgs) -> anyhow::Result<()> {
+    let id = app.resolve_id(&a.record)?;
     let f = a.format;
     let (action, what) = match (&f.pdf, &f.html, &f.text) {
         (Some(p), _, _) => (Action::Export, format!("pdf {}", p.display())),
@@ -242,9 +248,9 @@ pub fn render(app: &mut Hikae, a: RenderArgs) -> anyhow::Result<()> {
         (_, _, Some(p)) => (Action::Export, format!("text {}", p.display())),
         _ => (Action::Export, String::new()),
     };
-    app.audit_output(&a.record, action, &what)?;
+    app.audit_output(&id, action, &what)?;
     if let Some(out) = f.pdf {
-        let pdf = app.pdf(&a.record)?;
+        let pdf = app.pdf(&id)?;
         write_file(&out, &pdf.bytes)?;
         warn_substituted(&pdf.substituted);
         eprintln!(
@@ -254,9 +260,9 @@ pub fn render(app: &mut Hikae, a: RenderArgs) -> anyhow::Result<()> {
             pdf.bytes.len()
         );
     } else if let Some(out) = f.html {
-        write_out(&out, app.html(&a.record)?.as_bytes())?;
+        write_out(&out, app.html(&id)?.as_bytes())?;
     } else if let Some(out) = f.text {
-        write_out(&out, app.text(&a.record)?.as_bytes())?;
+        write_out(&out, app.text(&id)?.as_bytes())?;
     }
     Ok(())
 }

@@ -27,6 +27,51 @@ pub struct EnrolArgs {
 }
 
 #[derive(Subcommand)]
+pub enum LockoutCmd {
+    /// Failed logins per staff ID and this PC's budget
+    List,
+    /// Lift the lockout of one staff ID, or with --all of every ID and this PC
+    Reset {
+        staff_id: Option<String>,
+        #[arg(long, conflicts_with = "staff_id")]
+        all: bool,
+    },
+}
+
+pub fn lockout(app: &mut Hikae, cmd: LockoutCmd) -> anyhow::Result<()> {
+    match cmd {
+        LockoutCmd::List => {
+            let (ids, pc) = app.lockouts()?;
+            let show = |r: &hikae_app::auth::LoginFailures| {
+                format!(
+                    "{} failure(s){}{}",
+                    r.failures,
+                    r.last_failure
+                        .map(|t| format!(", last {}", hikae_app::record::jst(t)))
+                        .unwrap_or_default(),
+                    r.locked_until
+                        .filter(|u| *u > chrono::Utc::now())
+                        .map(|u| format!(", locked until {}", hikae_app::record::jst(u)))
+                        .unwrap_or_default()
+                )
+            };
+            outln!("this PC: {}", show(&pc))?;
+            for (id, r) in ids {
+                outln!("{id}: {}", show(&r))?;
+            }
+            Ok(())
+        }
+        LockoutCmd::Reset { staff_id, all } => {
+            if staff_id.is_none() && !all {
+                return Err(Error::Input("give a staff ID, or --all".into()).into());
+            }
+            let n = app.reset_lockout(staff_id.as_deref())?;
+            outln!("reset ({n} lockout record(s) cleared; audited)")
+        }
+    }
+}
+
+#[derive(Subcommand)]
 pub enum RosterCmd {
     /// Sign roster.toml with a minisign secret key (writes FILE.minisig)
     Sign {

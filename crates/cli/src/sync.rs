@@ -58,7 +58,7 @@ pub fn run(app: &mut Hikae, args: SyncArgs) -> anyhow::Result<()> {
             outln!("{temporary_id} → {real_id}: {n} records will be sent under {real_id}")
         }
         Some(SyncCmd::Resend { record }) => {
-            app.resend(&record)?;
+            app.resend(&app.resolve_id(&record)?)?;
             outln!("{record} is back in line")
         }
         None if args.dry_run => dry_run(app, args.out),

@@ -57,8 +57,15 @@ pub fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// This PC's data folder, once known: no export may be written into it.
+pub static DATA_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    Ok(hikae_app::write_atomically(path, bytes)?)
+    Ok(hikae_app::export_file(
+        DATA_DIR.get().map(|d| d.as_path()),
+        path,
+        bytes,
+    )?)
 }
 
 /// The first 8 characters of an id, as the lists show it.

@@ -284,7 +284,7 @@ impl<'a> Parser<'a> {
                         ),
                     ));
                 }
-                let class = attr(&inner[name_end..], "class").unwrap_or_default();
+                let class = class_attr(&inner[name_end..]).map_err(|m| self.err(start, m))?;
                 self.pos += end + 1;
                 let children = if self_closing || VOID.contains(&name.as_str()) {
                     Vec::new()
@@ -306,15 +306,53 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn attr(s: &str, key: &str) -> Option<String> {
-    let i = s.find(&format!("{key}="))?;
-    let rest = &s[i + key.len() + 1..];
-    let q = rest.chars().next()?;
-    if q == '"' || q == '\'' {
-        rest[1..].find(q).map(|e| rest[1..1 + e].to_string())
-    } else {
-        Some(rest.split_whitespace().next().unwrap_or("").to_string())
+/// The tag's attributes: `class` only (names of letters, digits, `-` and `_`). Anything
+/// else (event handlers, `style`, `src`, …) is an error, so what the preview shows is exactly
+/// what the PDF is laid out from and nothing more.
+fn class_attr(s: &str) -> Result<String, String> {
+    let mut class = String::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let name_end = rest
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let name = rest[..name_end].to_ascii_lowercase();
+        rest = rest[name_end..].trim_start();
+        let value = if let Some(after) = rest.strip_prefix('=') {
+            let after = after.trim_start();
+            let (v, next) = match after.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let end = after[1..]
+                        .find(q)
+                        .ok_or_else(|| format!("attribute {name}: the quote is never closed"))?;
+                    (&after[1..1 + end], &after[2 + end..])
+                }
+                _ => {
+                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            rest = next.trim_start();
+            v
+        } else {
+            ""
+        };
+        if name != "class" {
+            return Err(format!(
+                "attribute {name} is not supported in record templates (only class)"
+            ));
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ' ')
+        {
+            return Err(format!(
+                "class=\"{value}\": use letters, digits, - and _ only"
+            ));
+        }
+        class = value.to_string();
     }
+    Ok(class)
 }
 
 fn decode_entities(s: &str) -> String {
@@ -620,5 +658,23 @@ mod tests {
                 note: false
             }
         );
+    }
+
+    #[test]
+    fn only_the_class_attribute_passes() {
+        let ok = parse("<p class=\"note\">a</p><p class='x y'>b</p><span class=note>c</span>")
+            .expect("class is fine");
+        assert_eq!(ok.blocks.len(), 3);
+        for bad in [
+            "<p onclick=\"alert(1)\">x</p>",
+            "<p class=\"note\" style=\"color:red\">x</p>",
+            "<span onmouseover=x>y</span>",
+            "<p class=\"a\\\" onclick=\\\"x\">z</p>",
+            "<p class=\"javascript:x()\">z</p>",
+            "<div hidden>z</div>",
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert_eq!((e.line, e.col), (1, 1), "{bad}: {e}");
+        }
     }
 }

@@ -39,10 +39,12 @@ pub enum Action {
     DrillPurge,
     Downtime,
     Settings,
+    /// Hikae found the log tampered with (or restored from an older copy) when it opened it.
+    AuditFinding,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -67,6 +69,7 @@ impl Action {
         Action::DrillPurge,
         Action::Downtime,
         Action::Settings,
+        Action::AuditFinding,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +98,7 @@ impl Action {
             Action::DrillPurge => "drill_purge",
             Action::Downtime => "downtime",
             Action::Settings => "settings",
+            Action::AuditFinding => "audit_finding",
         }
     }
 
@@ -257,6 +261,10 @@ pub enum Finding {
     Truncated { last: i64, anchored: i64 },
     /// The anchored entry differs from the one in the log.
     AnchorMismatch { seq: i64 },
+    /// The log has entries but its anchor file is gone.
+    AnchorMissing { last: i64 },
+    /// An entry in which Hikae recorded what it found when it opened the log.
+    Recorded { seq: i64, text: String },
 }
 
 impl std::fmt::Display for Finding {
@@ -279,6 +287,13 @@ impl std::fmt::Display for Finding {
                 f,
                 "entry {seq} differs from the one recorded when it was written (rewritten log)"
             ),
+            Finding::AnchorMissing { last } => write!(
+                f,
+                "the log has {last} entries but its anchor file is missing (deleted, or the database was copied without it)"
+            ),
+            Finding::Recorded { seq, text } => {
+                write!(f, "entry {seq}: when Hikae opened the log it found: {text}")
+            }
         }
     }
 }
@@ -305,18 +320,44 @@ pub fn verify(entries: &[Entry], anchor: Option<(i64, String)>) -> Vec<Finding> 
         prev = e.hash.clone();
         expected = e.seq + 1;
     }
-    if let Some((seq, hash)) = anchor {
-        let last = entries.last().map(|e| e.seq).unwrap_or(0);
-        match entries.iter().find(|e| e.seq == seq) {
-            _ if seq > last => out.push(Finding::Truncated {
-                last,
-                anchored: seq,
-            }),
-            Some(e) if e.hash != hash => out.push(Finding::AnchorMismatch { seq }),
-            _ => {}
-        }
+    for e in entries
+        .iter()
+        .filter(|e| e.event.action == Action::AuditFinding)
+    {
+        out.push(Finding::Recorded {
+            seq: e.seq,
+            text: e.event.detail.clone().unwrap_or_default(),
+        });
     }
+    let last = entries.last().map(|e| (e.seq, e.hash.clone()));
+    let at_anchor = anchor
+        .as_ref()
+        .and_then(|(seq, _)| entries.iter().find(|e| e.seq == *seq))
+        .map(|e| e.hash.clone());
+    out.extend(check_anchor(last, anchor, at_anchor));
     out
+}
+
+/// The quick check made at every open: the last entry (seq, hash), the anchor file's
+/// (seq, hash), and the hash of the log's entry at the anchor's seq.
+pub fn check_anchor(
+    last: Option<(i64, String)>,
+    anchor: Option<(i64, String)>,
+    hash_at_anchor: Option<String>,
+) -> Vec<Finding> {
+    let last_seq = last.as_ref().map(|l| l.0).unwrap_or(0);
+    match anchor {
+        None if last_seq > 0 => vec![Finding::AnchorMissing { last: last_seq }],
+        None => Vec::new(),
+        Some((seq, _)) if seq > last_seq => vec![Finding::Truncated {
+            last: last_seq,
+            anchored: seq,
+        }],
+        Some((seq, hash)) if hash_at_anchor.as_deref() != Some(hash.as_str()) => {
+            vec![Finding::AnchorMismatch { seq }]
+        }
+        Some(_) => Vec::new(),
+    }
 }
 
 /// The entry as a FHIR R4 AuditEvent.

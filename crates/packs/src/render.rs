@@ -65,7 +65,20 @@ pub fn text(pack: &Pack, template: &Template, record: &Record) -> Result<String>
 /// The printable document model of the record.
 pub fn document(pack: &Pack, template: &Template, record: &Record) -> Result<Document> {
     let html = html_fragment(pack, template, record)?;
-    doc::parse(&html)
+    parsed(template, &html)
+}
+
+/// The HTML fragment for the on-screen preview, only once the strict parser (the tags and
+/// attributes of the printable subset) has accepted it: the webview gets what the PDF is laid
+/// out from and nothing else.
+pub fn preview_html(pack: &Pack, template: &Template, record: &Record) -> Result<String> {
+    let html = html_fragment(pack, template, record)?;
+    parsed(template, &html)?;
+    Ok(html)
+}
+
+fn parsed(template: &Template, html: &str) -> Result<Document> {
+    doc::parse(html)
         .map_err(|e| Error::Template(format!("{} (rendered output) {e}", template.html_name)))
 }
 

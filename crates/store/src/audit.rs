@@ -193,6 +193,30 @@ impl Store {
         Ok(out)
     }
 
+    /// The last entry's (seq, hash), and the hash of the entry at `seq` (the anchor's).
+    pub fn audit_head(&self, seq: Option<i64>) -> Result<(Option<(i64, String)>, Option<String>)> {
+        let last = self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?;
+        let at = match seq {
+            Some(s) => self
+                .conn
+                .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [s], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(|e| db_err(&self.path, e))?,
+            None => None,
+        };
+        Ok((last, at))
+    }
+
     /// Entries matching `q`, oldest first (the last `limit` of them).
     pub fn audit_entries(&self, q: &AuditQuery) -> Result<Vec<Entry>> {
         let mut sql = format!("SELECT {COLS} FROM audit_log WHERE 1=1");

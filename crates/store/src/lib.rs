@@ -28,6 +28,7 @@ mod outbox;
 mod packs;
 mod records;
 mod schema;
+mod trust;
 pub use audit::AuditQuery;
 pub use checklist::{ChecklistRun, Tick};
 pub use continuity::{DrillEnd, DrillRow};
@@ -94,6 +95,7 @@ impl Store {
             path: path.to_path_buf(),
             message: describe(&e),
         };
+        owner_only(path)?;
         let conn = Connection::open(path).map_err(db_err)?;
         if let Some(k) = key {
             // a wrong key is reported as an error below; SQLCipher's own log would repeat it
@@ -136,6 +138,7 @@ impl Store {
         };
         let tmp = path.with_extension("encrypting");
         let _ = std::fs::remove_file(&tmp);
+        owner_only(&tmp)?;
         {
             let conn = Connection::open(path).map_err(db_err)?;
             let version: i64 = conn
@@ -176,6 +179,19 @@ impl Store {
     }
 
     /// Whether `path` is a readable, unencrypted SQLite file with a Hikae schema. Read-only.
+    /// Folds the WAL into an unencrypted database file and leaves it in rollback-journal mode,
+    /// so that the file alone is the whole database and stays byte-for-byte the same until it
+    /// is encrypted (setup names it by its hash).
+    pub fn settle_for_encryption(path: &Path) -> Result<()> {
+        let db_err = |e: rusqlite::Error| Error::Database {
+            path: path.to_path_buf(),
+            message: describe(&e),
+        };
+        let conn = Connection::open(path).map_err(db_err)?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+            .map_err(db_err)
+    }
+
     pub fn is_unencrypted(path: &Path) -> bool {
         Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .and_then(|c| {
@@ -202,6 +218,31 @@ impl Store {
     #[cfg(feature = "test-support")]
     pub fn raw_connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// The database and its WAL and shared-memory files are readable by the owner only. A new
+/// database file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files
+/// the database file's mode).
+fn owner_only(path: &Path) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                hikae_files::private_file(Path::new(&p))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(Error::io(path, e)),
     }
 }
 

@@ -186,15 +186,25 @@ impl Store {
         })
     }
 
-    /// Finds a record by id or by a unique prefix of at least 6 characters.
+    /// The record with exactly this id.
     pub fn get(&self, id: &str) -> Result<Record> {
-        let exact = self
-            .conn
+        self.conn
             .query_row(
                 &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
                 [id],
                 row_to_record,
             )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))?
+            .ok_or_else(|| Error::RecordNotFound(id.to_string()))
+    }
+
+    /// The full id of the record `id` names: the id itself, or a unique prefix of at least 6
+    /// characters (what a person types at the CLI; the app's screens send whole ids).
+    pub fn resolve_id(&self, id: &str) -> Result<String> {
+        let exact: Option<String> = self
+            .conn
+            .query_row("SELECT id FROM records WHERE id = ?1", [id], |r| r.get(0))
             .optional()
             .map_err(|e| db_err(&self.path, e))?;
         if let Some(r) = exact {
@@ -205,20 +215,15 @@ impl Store {
         }
         let mut stmt = self
             .conn
-            .prepare(&format!(
-                "SELECT {COLUMNS} FROM records WHERE id LIKE ?1 || '%' LIMIT 2"
-            ))
+            .prepare("SELECT id FROM records WHERE id LIKE ?1 || '%' LIMIT 2")
             .map_err(|e| db_err(&self.path, e))?;
-        let found: Vec<Record> = stmt
-            .query_map([id], row_to_record)
+        let found: Vec<String> = stmt
+            .query_map([id], |r| r.get(0))
             .and_then(|rows| rows.collect())
             .map_err(|e| db_err(&self.path, e))?;
-        match found.len() {
-            1 => Ok(found
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::RecordNotFound(id.to_string()))?),
-            0 => Err(Error::RecordNotFound(id.to_string())),
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(Error::RecordNotFound(id.to_string())),
             _ => Err(Error::Input(format!(
                 "'{id}' matches more than one record; give more of the id"
             ))),

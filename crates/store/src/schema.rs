@@ -17,6 +17,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V6_OUTBOX),
     Migration::Sql(V7_PATIENT_MAP),
     Migration::Sql(V8_CONTINUITY),
+    Migration::Sql(V9_TRUST),
 ];
 
 enum Migration {
@@ -256,6 +257,24 @@ BEGIN SELECT RAISE(ABORT, 'a record''s drill is fixed when it is made'); END;
 CREATE TRIGGER outbox_no_drill BEFORE INSERT ON outbox
 WHEN (SELECT drill_id FROM records WHERE id = NEW.record_id) IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'drill records are never sent'); END;
+";
+
+/// v9: what this PC trusts, inside the encrypted store where the OS user cannot rewrite it:
+/// the administrator recorded at setup, and the highest roster and pack versions ever
+/// installed (floors only go up; nothing is ever deleted).
+pub(super) const V9_TRUST: &str = "
+CREATE TABLE trust (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TRIGGER trust_no_delete BEFORE DELETE ON trust
+BEGIN SELECT RAISE(ABORT, 'trust settings are kept'); END;
+CREATE TRIGGER trust_setup_admin_once BEFORE UPDATE ON trust
+WHEN OLD.key = 'setup_admin' OR NEW.key IS NOT OLD.key
+BEGIN SELECT RAISE(ABORT, 'the setup administrator is recorded once'); END;
+CREATE TRIGGER trust_floors_rise BEFORE UPDATE ON trust
+WHEN OLD.key = 'floor:roster' AND CAST(NEW.value AS INTEGER) < CAST(OLD.value AS INTEGER)
+BEGIN SELECT RAISE(ABORT, 'a version floor only goes up'); END;
 ";
 
 impl Store {

@@ -270,45 +270,29 @@ impl Client {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|e| Whole::again(format!("answer cut off: {e}")))?;
-        match status {
-            200 => {}
-            401 | 403 => {
-                return Err(Whole {
-                    error: format!(
-                        "the server refused our credentials ({status}): check [sync] token_file or the client certificate"
-                    ),
-                    after: None,
-                    stop: true,
-                    split: false,
-                })
-            }
-            408 | 429 | 500..=599 => {
-                return Err(Whole {
-                    error: format!("the server answered {status}{}", outcome_suffix(&text)),
-                    after: retry_after,
-                    stop: false,
-                    split: false,
-                })
-            }
-            _ => {
-                // the server refused the batch as a whole: find the record it minds by
-                // sending them one by one
-                return Err(Whole {
-                    error: format!("the server answered {status}{}", outcome_suffix(&text)),
-                    after: None,
-                    stop: false,
-                    split: true,
-                });
-            }
+        if status != 200 {
+            // an error answer is read for its OperationOutcome only, and only so far
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_ERROR_REPLY)
+                .read_to_string()
+                .unwrap_or_else(|e| format!("(answer not read: {e})"));
+            return Err(whole_for(status, &text, retry_after));
         }
-        let reply: Value = serde_json::from_str(&text)
-            .map_err(|e| Whole::again(format!("the server's answer is not JSON: {e}")))?;
+        // the batch-response is parsed as it arrives, never held whole, and only up to a size
+        // proportional to what was sent
+        let limit = reply_limit(entries.len());
+        let reply: Value = serde_json::from_reader(
+            resp.body_mut().with_config().limit(limit).reader(),
+        )
+        .map_err(|e| {
+            Whole::again(if e.is_io() {
+                format!("the server's answer is larger than {limit} bytes for {} entries, or was cut off: {e}", entries.len())
+            } else {
+                format!("the server's answer is not JSON: {e}")
+            })
+        })?;
         let answers = reply["entry"].as_array().cloned().unwrap_or_default();
         if reply["resourceType"] != "Bundle" || answers.len() != entries.len() {
             return Err(Whole::again(format!(
@@ -355,6 +339,43 @@ impl Whole {
             stop: true,
             split: false,
         }
+    }
+}
+
+/// Most of an error answer that is read (its OperationOutcome text).
+const MAX_ERROR_REPLY: u64 = 256 * 1024;
+
+/// Most of a batch-response that is read: a generous 64 KiB per entry sent, plus 1 MiB, at
+/// most 32 MiB. A real server's answer per entry is well under 2 KiB.
+fn reply_limit(entries: usize) -> u64 {
+    (1024 * 1024 + 64 * 1024 * entries as u64).min(32 * 1024 * 1024)
+}
+
+/// A whole request answered with something other than 200.
+fn whole_for(status: u16, text: &str, retry_after: Option<Duration>) -> Whole {
+    match status {
+        401 | 403 => Whole {
+            error: format!(
+                "the server refused our credentials ({status}): check [sync] token_file or the client certificate"
+            ),
+            after: None,
+            stop: true,
+            split: false,
+        },
+        408 | 429 | 500..=599 => Whole {
+            error: format!("the server answered {status}{}", outcome_suffix(text)),
+            after: retry_after,
+            stop: false,
+            split: false,
+        },
+        // the server refused the batch as a whole: find the record it minds by sending them
+        // one by one
+        _ => Whole {
+            error: format!("the server answered {status}{}", outcome_suffix(text)),
+            after: None,
+            stop: false,
+            split: true,
+        },
     }
 }
 

@@ -13,15 +13,42 @@ use hikae_domain::error::{Error, Result};
 /// Most a fetched file may be (a roster of a large hospital is well under this).
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Refuses anything but http(s) URLs.
+/// Refuses anything but https:// URLs, and http:// to this PC itself (a local test server):
+/// plain http to another host would carry the token and the PDFs in clear.
 pub fn check_url(url: &str) -> Result<()> {
-    if url.starts_with("https://") || url.starts_with("http://") {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(Error::Input(format!(
+            "{url}: only https:// URLs are used (http:// only for this PC itself)"
+        )));
+    };
+    if is_loopback(host_of(rest)) {
         Ok(())
     } else {
         Err(Error::Input(format!(
-            "{url}: only http:// and https:// URLs are used"
+            "{url}: http:// is only allowed for this PC itself (127.0.0.1, ::1, localhost); use https:// for {}",
+            host_of(rest)
         )))
     }
+}
+
+/// The host of what follows `scheme://`: without user info, port or path; IPv6 without brackets.
+fn host_of(rest: &str) -> &str {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    if let Some(v6) = host_port.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    host_port.split(':').next().unwrap_or("")
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>> {
@@ -145,4 +172,34 @@ pub fn get_text(url: &str, cfg: &TlsConfig) -> Result<Option<String>> {
         .read_to_string()
         .map_err(|e| Error::Input(format!("{url}: {e}")))?;
     Ok(Some(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn http_only_to_this_pc() {
+        for ok in [
+            "https://fhir.example-hospital.jp/fhir/R4",
+            "http://127.0.0.1:8080/fhir",
+            "http://127.10.0.1/",
+            "http://localhost:3000",
+            "http://[::1]:8080/x",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://fhir.example-hospital.jp/fhir/R4",
+            "http://10.0.0.5:8080/",
+            "http://127.0.0.1.example.jp/",
+            "http://localhost@evil.example/",
+            "http://[2001:db8::1]/",
+            "ftp://127.0.0.1/",
+            "file:///etc/passwd",
+        ] {
+            let e = check_url(bad).expect_err(bad).to_string();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
 }

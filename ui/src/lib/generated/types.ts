@@ -210,7 +210,7 @@ break_glass_until: string | null, break_glass_reason: string | null, };
 /**
  * What happened. The string codes are stored and exported; never change a released one.
  */
-export type AuditAction = "login" | "login_failed" | "logout" | "lock" | "unlock" | "break_glass" | "view" | "create" | "edit" | "finalize" | "correct" | "print" | "export" | "copy" | "checklist_tick" | "pack_install" | "pack_rollback" | "roster_install" | "sync" | "drill_start" | "drill_end" | "drill_purge" | "downtime" | "settings";
+export type AuditAction = "login" | "login_failed" | "logout" | "lock" | "unlock" | "break_glass" | "view" | "create" | "edit" | "finalize" | "correct" | "print" | "export" | "copy" | "checklist_tick" | "pack_install" | "pack_rollback" | "roster_install" | "sync" | "drill_start" | "drill_end" | "drill_purge" | "downtime" | "settings" | "audit_finding";
 
 /**
  * Who acts. Until local accounts exist, `id` is the name the person gave.

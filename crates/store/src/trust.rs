@@ -1,0 +1,34 @@
+//! What this PC trusts, kept inside the encrypted store (schema v9): the administrator
+//! recorded at setup, and version floors (the highest roster and pack versions ever
+//! installed), so that a file writer can neither make someone an administrator nor roll a
+//! roster or pack back.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{db_err, Store};
+use hikae_domain::error::Result;
+
+impl Store {
+    pub fn trust_value(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM trust WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Sets `key` (with the queued audit entry, in one transaction). The triggers refuse a
+    /// second setup administrator and a lower floor.
+    pub fn set_trust_value(&mut self, key: &str, value: &str) -> Result<()> {
+        self.audited(|w| {
+            w.tx.execute(
+                "INSERT INTO trust (key, value) VALUES (?1, ?2) \
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(|e| w.db(e))?;
+            Ok(())
+        })
+    }
+}
