@@ -483,3 +483,50 @@ fn app_with_records() -> (tempfile::TempDir, Hikae) {
     finalized_demo(&mut app, "nursing-soap");
     (dir, app)
 }
+
+/// Finding 5: `correct` had no permission check (an administrator or an expired break-glass
+/// session could start corrections and block the real one), `preview_html` rendered any
+/// record for anyone, and ids matched by a 6-hex prefix.
+#[test]
+fn every_record_use_case_checks_first_and_takes_whole_ids() {
+    let (dir, _key) = secured();
+    let mut doctor = Hikae::unlock(dir.path(), "D0001", "222222")
+        .expect("unlock")
+        .expect("PIN");
+    let rec = finalized_demo(&mut doctor, "nursing-soap");
+    // whole ids only; the CLI resolves what a person typed
+    assert_eq!(
+        doctor.get(&rec.id[..8]).expect_err("prefix").code(),
+        "record_not_found"
+    );
+    assert!(doctor.preview_html(&rec.id[..8]).is_err());
+    assert_eq!(doctor.resolve_id(&rec.id[..8]).expect("resolve"), rec.id);
+    drop(doctor);
+    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
+        .expect("unlock")
+        .expect("PIN");
+    for (what, e) in [
+        ("correct", admin.correct(&rec.id, "理由", "管理 太郎").err()),
+        ("preview", admin.preview_html(&rec.id).err()),
+        ("get", admin.get(&rec.id).err()),
+    ] {
+        assert_eq!(e.expect(what).code(), "forbidden", "{what}");
+    }
+    drop(admin);
+    // an expired break-glass session
+    let mut bg = Hikae::break_glass(
+        dir.path(),
+        "応援 看護師",
+        hikae_app::auth::StaffRole::Nurse,
+        "認証基盤停止",
+        EMERGENCY_CODE,
+    )
+    .expect("break-glass");
+    bg.backdate_session(chrono::Duration::hours(5));
+    for (what, e) in [
+        ("correct", bg.correct(&rec.id, "理由", "応援").err()),
+        ("preview", bg.preview_html(&rec.id).err()),
+    ] {
+        assert_eq!(e.expect(what).code(), "locked", "{what}");
+    }
+}
