@@ -714,3 +714,50 @@ fn round_trip_from_the_command_line_with_debian_minisign() {
     );
     assert!(err.contains("required field 'body'"), "{err}");
 }
+
+/// Security finding 3: editing `packs/<id>/active` back to an older, still validly signed
+/// version was a silent rollback. The version this PC made active is kept in the encrypted
+/// store; an `active` file that differs is not used. An audited rollback still works.
+#[test]
+fn an_active_version_edited_back_outside_hikae_is_not_used() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let k = keys();
+    let mut app = app_trusting(dir.path(), &k);
+    let (b1, s1) = signed(&pack_files("0.1.0", "v1"), &k);
+    app.install_pack(&b1, Some(&s1), "管理者").expect("v1");
+    let (b2, s2) = signed(&pack_files("0.2.0", "v2"), &k);
+    app.install_pack(&b2, Some(&s2), "管理者").expect("v2");
+    drop(app);
+    let active = dir.path().join("packs/ward-east/active");
+    std::fs::write(&active, "0.1.0\n").expect("edit");
+    let app = Hikae::open(dir.path()).expect("open");
+    assert!(
+        app.warnings
+            .iter()
+            .any(|w| w.contains("ward-east") && w.contains("changed outside Hikae")),
+        "{:?}",
+        app.warnings
+    );
+    assert!(
+        app.template("ward-note").is_err(),
+        "the edited pack is not used"
+    );
+    drop(app);
+    // put back as it was, then roll back the audited way: that is used
+    std::fs::write(&active, "0.2.0\n").expect("restore");
+    let mut app = Hikae::open(dir.path()).expect("open");
+    assert!(app.template("ward-note").is_ok(), "{:?}", app.warnings);
+    app.rollback_pack("ward-east", Some("0.1.0"), "v2の不具合", "管理者")
+        .expect("rollback");
+    drop(app);
+    let app = Hikae::open(dir.path()).expect("open");
+    assert!(app.warnings.is_empty(), "{:?}", app.warnings);
+    assert_eq!(
+        app.template("ward-note")
+            .expect("used")
+            .pack
+            .manifest
+            .version,
+        "0.1.0"
+    );
+}

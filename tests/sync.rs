@@ -735,3 +735,55 @@ s.serve_forever()
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Security finding 9: nothing of the audit log left the PC. After each sync the server
+/// answered, the chain head (last sequence number and hash) goes as an AuditEvent, so a
+/// rewrite of the local log can be found against a copy the PC cannot reach.
+#[test]
+fn the_audit_chain_head_reaches_the_server_after_each_sync() {
+    let server = FhirServer::start();
+    let (_dir, mut app) = app();
+    configure(&app, &server.base(), "");
+    finalized_demo(&mut app, "sbar-handover");
+    let o = sync_now(&mut app, &fast());
+    assert_eq!(o.progress.acknowledged, 1, "{o:?}");
+    let head = |app: &Hikae| {
+        let last = app
+            .audit_check()
+            .expect("audit")
+            .entries
+            .last()
+            .cloned()
+            .expect("entries");
+        (last.seq.to_string(), last.hash)
+    };
+    let sent = |server: &FhirServer| -> Vec<(String, String)> {
+        server
+            .all("AuditEvent")
+            .iter()
+            .filter(|a| a["subtype"][0]["code"] == "chain_head")
+            .map(|a| {
+                let d = &a["entity"][0]["detail"];
+                (
+                    d[0]["valueString"].as_str().unwrap_or_default().to_string(),
+                    d[1]["valueString"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        sent(&server),
+        vec![head(&app)],
+        "the head after the run's filings"
+    );
+    // a run with nothing to send contacts nobody and sends no head
+    let again = sync_now(&mut app, &fast());
+    assert_eq!(again.progress.requests, 0);
+    assert_eq!(sent(&server).len(), 1);
+    // more work, another sync: the new head
+    finalized_demo(&mut app, "nursing-soap");
+    sync_now(&mut app, &fast());
+    let heads = sent(&server);
+    assert_eq!(heads.len(), 2);
+    assert_eq!(heads.last(), Some(&head(&app)));
+}

@@ -360,6 +360,31 @@ pub fn check_anchor(
     }
 }
 
+/// Where this PC's log ended, as a FHIR R4 AuditEvent: sent with each sync so that a copy of
+/// the chain head (sequence number and hash of the last entry) lives off the PC, where a
+/// local rewrite of the log cannot reach it.
+pub fn fhir_chain_head(seq: i64, hash: &str, at: DateTime<Utc>, source: &str) -> Value {
+    json!({
+        "resourceType": "AuditEvent",
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110100", "display": "Application Activity"},
+        "subtype": [{"system": "urn:hikae:audit-action", "code": "chain_head"}],
+        "action": "E",
+        "recorded": ts(at),
+        "outcome": "0",
+        "agent": [{"who": {"display": source}, "requestor": false}],
+        "source": {"observer": {"display": source}},
+        "entity": [{
+            "what": {"identifier": {"system": "urn:hikae:audit-chain", "value": format!("{source}#{seq}")}},
+            "name": format!("{source}#{seq}"),
+            "description": "Hikae audit log chain head (sequence number and SHA-256 of the last entry)",
+            "detail": [
+                {"type": "seq", "valueString": seq.to_string()},
+                {"type": "hash", "valueString": hash},
+            ],
+        }],
+    })
+}
+
 /// The entry as a FHIR R4 AuditEvent.
 pub fn fhir_audit_event(e: &Entry, source: &str) -> Value {
     let ev = &e.event;

@@ -113,6 +113,11 @@ pub trait Outbox {
     fn take(&mut self, n: usize) -> Result<Vec<Outgoing>>;
     /// Files the server's answers for a batch.
     fn apply(&mut self, batch: &[Outgoing], answers: &[Answer], opts: &Options) -> Result<Applied>;
+    /// The audit log's chain head as a request entry, with its sequence number; None when
+    /// the server already has it.
+    fn audit_head(&mut self) -> Result<Option<(i64, Value)>>;
+    /// The server stored the chain head up to `seq`.
+    fn audit_head_sent(&mut self, seq: i64) -> Result<()>;
 }
 
 /// The outbox's records by state.
@@ -633,6 +638,9 @@ pub fn run(
         ];
         host.with(|app| app.apply(&b, &back, opts))?;
     }
+    if p.acknowledged > 0 {
+        send_audit_head(host, client);
+    }
     progress(&p);
     let counts = host.with(|app| app.counts())?;
     Ok(Outcome {
@@ -640,6 +648,25 @@ pub fn run(
         pending: counts.pending,
         held: counts.held,
     })
+}
+
+/// After a run the server answered, the audit log's chain head goes too, so a copy of where
+/// the log ended lives off the PC. Best effort: a failure is retried after the next run.
+fn send_audit_head(host: &impl Host, client: &Client) {
+    let Ok(Some((seq, entry))) = host.with(|o| o.audit_head()) else {
+        return;
+    };
+    let out = Outgoing {
+        record_id: String::new(),
+        attempts: 0,
+        summary: format!("audit chain head {seq}"),
+        entries: vec![entry],
+    };
+    if let Ok(answers) = client.send(std::slice::from_ref(&out)) {
+        if matches!(answers.first(), Some(Answer::Stored(_))) {
+            let _ = host.with(|o| o.audit_head_sent(seq));
+        }
+    }
 }
 
 /// Sends one batch and files the answers; the whole-request failure, if any.

@@ -47,7 +47,45 @@ impl sync::Outbox for Hikae {
     fn apply(&mut self, batch: &[Outgoing], answers: &[Answer], opts: &Options) -> Result<Applied> {
         self.sync_apply(batch, answers, opts)
     }
+    fn audit_head(&mut self) -> Result<Option<(i64, serde_json::Value)>> {
+        let (last, _) = self.store.audit_head(None)?;
+        let Some((seq, hash)) = last else {
+            return Ok(None);
+        };
+        let sent: Option<i64> = self
+            .store
+            .trust_value(AUDIT_HEAD_SENT)?
+            .and_then(|v| v.parse().ok());
+        if sent == Some(seq) {
+            return Ok(None);
+        }
+        let source = format!(
+            "Hikae {} on {}",
+            env!("CARGO_PKG_VERSION"),
+            std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .ok()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "this PC".into())
+        );
+        let resource = hikae_domain::audit::fhir_chain_head(seq, &hash, Utc::now(), &source);
+        Ok(Some((
+            seq,
+            serde_json::json!({
+                "fullUrl": format!("urn:uuid:{}", hikae_domain::record::new_id()),
+                "resource": resource,
+                "request": {"method": "POST", "url": "AuditEvent"},
+            }),
+        )))
+    }
+    fn audit_head_sent(&mut self, seq: i64) -> Result<()> {
+        self.store
+            .set_trust_value(AUDIT_HEAD_SENT, &seq.to_string())
+    }
 }
+
+/// The last chain head the FHIR server stored (kept in the encrypted store).
+const AUDIT_HEAD_SENT: &str = "audit_head_sent";
 
 impl Hikae {
     pub fn sync_config(&self) -> Result<SyncConfig> {
