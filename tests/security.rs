@@ -530,3 +530,114 @@ fn every_record_use_case_checks_first_and_takes_whole_ids() {
         assert_eq!(e.expect(what).code(), "locked", "{what}");
     }
 }
+
+/// Finding 7: no unenrol, no rekey: a departed nurse's PIN still opened the data, and an old
+/// copy of `keyring.json` re-enabled a changed emergency code. Now unenrolling and changing
+/// the emergency code rotate the data key (`PRAGMA rekey`) and rewrap every remaining slot.
+#[test]
+fn unenrolling_and_a_new_emergency_code_leave_old_keyring_copies_opening_nothing() {
+    let (dir, _key) = secured();
+    let keyring = dir.path().join("keyring.json");
+    let old_copy = std::fs::read(&keyring).expect("copy of the keyring");
+    {
+        let mut nurse = Hikae::unlock(dir.path(), "N0001", "333333")
+            .expect("unlock")
+            .expect("PIN");
+        finalized_demo_as_nurse(&mut nurse);
+    }
+    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
+        .expect("unlock")
+        .expect("PIN");
+    admin.unenrol("N0001").expect("unenrol");
+    assert_eq!(
+        admin.unenrol("A0001").expect_err("not oneself").code(),
+        "conflict"
+    );
+    admin
+        .set_emergency_code(Some("864209"))
+        .expect("new emergency code");
+    drop(admin);
+    // the nurse's PIN no longer opens anything; everyone else still gets in
+    assert!(Hikae::unlock(dir.path(), "N0001", "333333")
+        .expect("counted")
+        .is_none());
+    let doctor = Hikae::unlock(dir.path(), "D0001", "222222")
+        .expect("unlock")
+        .expect("the doctor's PIN was rewrapped");
+    assert!(!doctor
+        .search(&Default::default())
+        .expect("records")
+        .is_empty());
+    drop(doctor);
+    let bg = Hikae::break_glass(
+        dir.path(),
+        "応援 看護師",
+        hikae_app::auth::StaffRole::Nurse,
+        "認証基盤停止",
+        "864209",
+    );
+    assert!(bg.is_ok(), "the new emergency code works");
+    drop(bg);
+    // an old keyring copy: the nurse's PIN and the old emergency code open nothing
+    let current = std::fs::read(&keyring).expect("keyring");
+    std::fs::write(&keyring, &old_copy).expect("put the old copy back");
+    let e = Hikae::unlock(dir.path(), "N0001", "333333")
+        .err()
+        .expect("the old key no longer opens the database");
+    assert_eq!(e.code(), "database_error", "{e}");
+    let e = Hikae::break_glass(
+        dir.path(),
+        "元 職員",
+        hikae_app::auth::StaffRole::Nurse,
+        "古い控え",
+        EMERGENCY_CODE,
+    )
+    .err()
+    .expect("the old emergency code opens nothing");
+    assert_eq!(e.code(), "database_error", "{e}");
+    std::fs::write(&keyring, current).expect("restore");
+    let admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
+        .expect("unlock")
+        .expect("PIN");
+    let check = admin.audit_check().expect("audit");
+    assert!(check.findings.is_empty(), "{:?}", check.findings);
+    assert!(check.entries.iter().any(|e| e
+        .event
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains("keys rotated (account N0001 unenrolled)"))));
+}
+
+/// A key rotation cut off after the rewrapped keyring was saved, before the database was
+/// rekeyed, loses nothing: the next unlock opens with the previous key and finishes it.
+#[test]
+fn an_interrupted_key_rotation_is_finished_at_the_next_unlock() {
+    let (dir, _key) = secured();
+    let old_copy = std::fs::read(dir.path().join("keyring.json")).expect("copy");
+    {
+        let mut nurse = Hikae::unlock(dir.path(), "N0001", "333333")
+            .expect("unlock")
+            .expect("PIN");
+        finalized_demo_as_nurse(&mut nurse);
+    }
+    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
+        .expect("unlock")
+        .expect("PIN");
+    admin.unenrol_interrupted("N0001").expect("half a rotation");
+    drop(admin);
+    let doctor = Hikae::unlock(dir.path(), "D0001", "222222")
+        .expect("unlock after the interruption")
+        .expect("PIN");
+    assert_eq!(
+        doctor.search(&Default::default()).expect("records").len(),
+        1
+    );
+    drop(doctor);
+    let ring = std::fs::read_to_string(dir.path().join("keyring.json")).expect("keyring");
+    assert!(!ring.contains("previous_key"), "the rotation was finished");
+    std::fs::write(dir.path().join("keyring.json"), old_copy).expect("old copy");
+    assert!(
+        Hikae::unlock(dir.path(), "N0001", "333333").is_err(),
+        "the old key opens nothing"
+    );
+}

@@ -7,6 +7,7 @@ use chrono::Utc;
 use super::{Hikae, DB_FILE};
 use hikae_auth::attempts::{Attempts, Record as LoginFailures};
 use hikae_auth::keyring::{check_secret, new_recovery_key};
+use hikae_auth::keyring::{Opened, SlotSecret};
 use hikae_auth::roster::{Roster, StaffRole};
 use hikae_auth::session::{allowed, refusal, Permission, Session};
 use hikae_auth::{DataKey, Keyring, SlotKind};
@@ -79,15 +80,36 @@ impl Hikae {
         let key = DataKey::generate();
         let recovery_key = new_recovery_key();
         let mut ring = Keyring::new(data_dir);
-        ring.add(SlotKind::Account, admin_id.trim(), admin_secret, &key)?;
-        ring.add(SlotKind::Recovery, "recovery", &recovery_key, &key)?;
-        ring.add(SlotKind::Emergency, "emergency", emergency_code, &key)?;
+        let secrets = [
+            (
+                SlotKind::Account,
+                admin_id.trim().to_string(),
+                ring.add(SlotKind::Account, admin_id.trim(), admin_secret, &key)?,
+            ),
+            (
+                SlotKind::Recovery,
+                "recovery".to_string(),
+                ring.add(SlotKind::Recovery, "recovery", &recovery_key, &key)?,
+            ),
+            (
+                SlotKind::Emergency,
+                "emergency".to_string(),
+                ring.add(SlotKind::Emergency, "emergency", emergency_code, &key)?,
+            ),
+        ];
+        let keep = |store: &mut Store| -> Result<()> {
+            for (kind, id, ss) in &secrets {
+                store.put_slot_secret(kind.as_str(), id, &ss.hex())?;
+            }
+            Ok(())
+        };
         let db = data_dir.join(DB_FILE);
         if db.is_file() {
             // make sure it is ours and current before rewriting it, then name it (by its hash,
             // under the data key) as the one database an interrupted setup may still encrypt
             let mut store = Store::open(&db)?;
             store.set_trust_value(SETUP_ADMIN, admin_id.trim())?;
+            keep(&mut store)?;
             drop(store);
             Store::settle_for_encryption(&db)?;
             marker::write(data_dir, &key, &db)?;
@@ -105,6 +127,7 @@ impl Hikae {
             drop(Store::open_encrypted(&db, &key.sqlcipher_literal())?);
         }
         let mut app = Hikae::open_with_key(data_dir, &key)?;
+        keep(&mut app.store)?;
         app.set_actor(Actor::named(admin_id.trim()));
         // the one account that administers the PC until a roster says otherwise, recorded
         // where no file writer can change it
@@ -128,14 +151,64 @@ impl Hikae {
         let id = staff_id.trim();
         let mut attempts = Attempts::load(data_dir)?;
         attempts.check(id, Utc::now())?;
-        let ring = Keyring::load(data_dir)?;
-        let Some(key) = ring.unlock(SlotKind::Account, id, secret)? else {
+        let mut ring = Keyring::load(data_dir)?;
+        let Some(opened) = ring.unlock_all(SlotKind::Account, id, secret)? else {
             attempts.failed(id, Utc::now())?;
             return Ok(None);
         };
-        let mut app = Hikae::open_with_key(data_dir, &key)?;
+        let mut app =
+            Hikae::open_opened(data_dir, &mut ring, SlotKind::Account, id, secret, opened)?;
         app.finish_login(id, &mut attempts)?;
         Ok(Some(app))
+    }
+
+    /// Opens the data with what a secret opened in its slot: the current key, or (after a key
+    /// rotation that was interrupted before the database was rekeyed) the previous one, and
+    /// then finishes the rotation. Keeps the slot's own secret in the encrypted store, renewing
+    /// a slot made before slot secrets existed.
+    fn open_opened(
+        data_dir: &Path,
+        ring: &mut Keyring,
+        kind: SlotKind,
+        id: &str,
+        secret: &str,
+        opened: Opened,
+    ) -> Result<Hikae> {
+        let Opened {
+            key,
+            previous,
+            secret: ss,
+        } = opened;
+        let mut app = match (Hikae::open_with_key(data_dir, &key), &previous) {
+            (Ok(app), _) => app,
+            (Err(e), Some(prev)) => {
+                let mut app = Hikae::open_with_key(data_dir, prev).map_err(|_| e)?;
+                app.store.rekey(&key.sqlcipher_literal())?;
+                app.key = Some(key.clone());
+                app
+            }
+            (Err(e), None) => return Err(e),
+        };
+        if previous.is_some() {
+            ring.finish_rekey();
+            ring.save()?;
+        }
+        let ss = match ss {
+            Some(ss) => ss,
+            None => {
+                let ss = ring.add(kind, id, secret, &key)?;
+                ring.save()?;
+                ss
+            }
+        };
+        let kept = app.store.slot_secrets()?;
+        if !kept
+            .iter()
+            .any(|(k, i, h)| k == kind.as_str() && i == id && *h == *ss.hex())
+        {
+            app.store.put_slot_secret(kind.as_str(), id, &ss.hex())?;
+        }
+        Ok(app)
     }
 
     /// Login on an open app (after a lock, or another person taking over the PC).
@@ -295,11 +368,20 @@ impl Hikae {
                 "break-glass access is disabled on this PC; ask an administrator".into(),
             ));
         }
-        let Some(key) = ring.unlock(SlotKind::Emergency, "emergency", emergency_code)? else {
+        let Some(opened) = ring.unlock_all(SlotKind::Emergency, "emergency", emergency_code)?
+        else {
             attempts.failed(id, Utc::now())?;
             return Err(Error::Locked("the emergency code is not right".into()));
         };
-        let mut app = Hikae::open_with_key(data_dir, &key)?;
+        let mut ring = ring;
+        let mut app = Hikae::open_opened(
+            data_dir,
+            &mut ring,
+            SlotKind::Emergency,
+            "emergency",
+            emergency_code,
+            opened,
+        )?;
         app.audit_failures(&mut attempts)?;
         attempts.succeeded(id)?;
         let session = Session::emergency(name.trim(), role, reason.trim(), Utc::now());
@@ -349,10 +431,19 @@ impl Hikae {
     /// Unlocks with the administrator's recovery key.
     pub fn unlock_with_recovery_key(data_dir: &Path, recovery_key: &str) -> Result<Option<Hikae>> {
         let ring = Keyring::load(data_dir)?;
-        let Some(key) = ring.unlock(SlotKind::Recovery, "recovery", recovery_key.trim())? else {
+        let Some(opened) = ring.unlock_all(SlotKind::Recovery, "recovery", recovery_key.trim())?
+        else {
             return Ok(None);
         };
-        let mut app = Hikae::open_with_key(data_dir, &key)?;
+        let mut ring = ring;
+        let mut app = Hikae::open_opened(
+            data_dir,
+            &mut ring,
+            SlotKind::Recovery,
+            "recovery",
+            recovery_key.trim(),
+            opened,
+        )?;
         app.audit_failures(&mut Attempts::load(data_dir)?)?;
         let session = Session::new("recovery", "recovery key", StaffRole::Admin);
         app.start_session(session, Action::Login, "recovery key")?;
@@ -372,10 +463,90 @@ impl Hikae {
             return Err(Error::Input("a staff ID is needed".into()));
         }
         let mut ring = Keyring::load(&self.data_dir)?;
-        ring.add(SlotKind::Account, staff_id.trim(), secret, &key)?;
+        let ss = ring.add(SlotKind::Account, staff_id.trim(), secret, &key)?;
         ring.save()?;
+        self.store
+            .put_slot_secret(SlotKind::Account.as_str(), staff_id.trim(), &ss.hex())?;
         let e = Event::new(&self.actor, Action::Settings)
             .detail(format!("keyring: account {} enrolled", staff_id.trim()));
+        self.audit(e)
+    }
+
+    /// Takes a staff member's way in away: their keyring slot is removed, and the data is
+    /// re-encrypted under a new key that every remaining slot is rewrapped for, so a copy of the
+    /// old keyring (with their PIN) opens nothing.
+    pub fn unenrol(&mut self, staff_id: &str) -> Result<()> {
+        self.require(Permission::Administer)?;
+        let id = staff_id.trim();
+        if self.session.as_ref().is_some_and(|s| s.staff_id == id) {
+            return Err(Error::Conflict(
+                "you cannot unenrol yourself; another administrator (or the recovery key) can"
+                    .into(),
+            ));
+        }
+        let mut ring = Keyring::load(&self.data_dir)?;
+        if !ring.remove(SlotKind::Account, id) {
+            return Err(Error::NotFound(format!("an account for {id} on this PC")));
+        }
+        self.rotate(ring, &format!("account {id} unenrolled"), false)?;
+        self.store.drop_slot_secret(SlotKind::Account.as_str(), id)
+    }
+
+    /// Test hook: unenrol as if the power went off after the rewrapped keyring was saved and
+    /// before the database was rekeyed.
+    #[cfg(feature = "test-support")]
+    pub fn unenrol_interrupted(&mut self, staff_id: &str) -> Result<()> {
+        self.require(Permission::Administer)?;
+        let mut ring = Keyring::load(&self.data_dir)?;
+        ring.remove(SlotKind::Account, staff_id.trim());
+        self.rotate(ring, "interrupted", true)
+    }
+
+    /// A new data key: every slot of `ring` is rewrapped for it, then the database is rekeyed,
+    /// then the previous key is forgotten. Each step is saved before the next, and an
+    /// interrupted rotation is finished at the next unlock, so no step strands the data.
+    fn rotate(&mut self, mut ring: Keyring, why: &str, interrupt: bool) -> Result<()> {
+        let old = self
+            .key
+            .clone()
+            .ok_or_else(|| Error::Locked("the data is not encrypted: run setup first".into()))?;
+        let secrets = self.store.slot_secrets()?;
+        let new = DataKey::generate();
+        let mut missing = Vec::new();
+        let slots: Vec<(SlotKind, String)> =
+            ring.slots.iter().map(|s| (s.kind, s.id.clone())).collect();
+        for (kind, id) in &slots {
+            let ss = secrets
+                .iter()
+                .find(|(k, i, _)| k == kind.as_str() && i == id)
+                .and_then(|(_, _, h)| SlotSecret::from_hex(h))
+                .filter(|ss| ring.secret_fits(*kind, id, ss));
+            match ss {
+                Some(ss) => ring.rewrap(*kind, id, &ss, &new, &old)?,
+                None => missing.push(format!("{} {id}", kind.as_str())),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::BadState {
+                id: "keyring".into(),
+                reason: format!(
+                    "these ways in were made before keys could be rotated and have not been used since: {}; each must be used once (log in, or use the code or key), or be enrolled again, before the keys are rotated",
+                    missing.join(", ")
+                ),
+            });
+        }
+        ring.save()?;
+        if interrupt {
+            return Ok(());
+        }
+        self.store.rekey(&new.sqlcipher_literal())?;
+        ring.finish_rekey();
+        ring.save()?;
+        self.key = Some(new);
+        let e = Event::new(&self.actor, Action::Settings).detail(format!(
+            "keys rotated ({why}): the database is re-encrypted under a new key and {} remaining slot(s) rewrapped; older keyring copies open nothing",
+            slots.len()
+        ));
         self.audit(e)
     }
 
@@ -441,17 +612,20 @@ impl Hikae {
         let mut ring = Keyring::load(&self.data_dir)?;
         let what = match code {
             Some(c) => {
-                ring.add(SlotKind::Emergency, "emergency", c, &key)?;
+                let ss = ring.add(SlotKind::Emergency, "emergency", c, &key)?;
+                self.store
+                    .put_slot_secret(SlotKind::Emergency.as_str(), "emergency", &ss.hex())?;
                 "emergency code changed"
             }
             None => {
                 ring.remove(SlotKind::Emergency, "emergency");
+                self.store
+                    .drop_slot_secret(SlotKind::Emergency.as_str(), "emergency")?;
                 "break-glass disabled (emergency code removed)"
             }
         };
-        ring.save()?;
-        let e = Event::new(&self.actor, Action::Settings).detail(what);
-        self.audit(e)
+        // a copy of the keyring with the old code must open nothing: new key for everyone
+        self.rotate(ring, what, false)
     }
 
     /// Fetches the roster offered at the URL in `config.toml` (and its signature), without

@@ -62,6 +62,75 @@ impl std::fmt::Debug for DataKey {
     }
 }
 
+/// A slot's own secret (keyring format 2): the data key is sealed under it, and it is sealed
+/// under the key derived from the slot's PIN. The app keeps a copy in the encrypted store, so
+/// that a rekey can seal the new data key for every remaining slot without knowing their PINs.
+pub struct SlotSecret(Zeroizing<[u8; 32]>);
+
+impl SlotSecret {
+    pub fn hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex(&self.0[..]))
+    }
+
+    pub fn from_hex(s: &str) -> Option<SlotSecret> {
+        let b = Zeroizing::new(unhex(s)?);
+        let mut out = Zeroizing::new([0u8; 32]);
+        (b.len() == 32).then(|| {
+            out.copy_from_slice(&b);
+            SlotSecret(out)
+        })
+    }
+}
+
+/// What a right secret opens.
+pub struct Opened {
+    /// The data key the database should open with.
+    pub key: DataKey,
+    /// The data key before an unfinished rekey (the database may still be under it).
+    pub previous: Option<DataKey>,
+    /// The slot's own secret; None for a format-1 slot (to be renewed at this login).
+    pub secret: Option<SlotSecret>,
+}
+
+fn seal(key: &[u8], msg: &[u8], aad: &[u8]) -> Result<(String, String)> {
+    let cipher = XChaCha20Poly1305::new_from_slice(key)
+        .map_err(|_| Error::Input("keyring: bad key length".into()))?;
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let sealed = cipher
+        .encrypt(&nonce, Payload { msg, aad })
+        .map_err(|_| Error::Input("keyring: wrapping failed".into()))?;
+    Ok((hex(&nonce), hex(&sealed)))
+}
+
+/// `Ok(None)` when the key does not open it (wrong secret); `Err` for a damaged entry.
+fn open(key: &[u8], sealed: &(String, String), aad: &[u8]) -> Result<Option<Zeroizing<[u8; 32]>>> {
+    let nonce = unhex(&sealed.0)
+        .filter(|n| n.len() == 24)
+        .ok_or_else(|| Error::Input("keyring: nonce is not 24 hex bytes".into()))?;
+    let ct = unhex(&sealed.1).ok_or_else(|| Error::Input("keyring: not hex".into()))?;
+    let cipher = XChaCha20Poly1305::new_from_slice(key)
+        .map_err(|_| Error::Input("keyring: bad key length".into()))?;
+    let Ok(plain) = cipher.decrypt(
+        chacha20poly1305::XNonce::from_slice(&nonce),
+        Payload { msg: &ct, aad },
+    ) else {
+        return Ok(None);
+    };
+    let plain = Zeroizing::new(plain);
+    if plain.len() != 32 {
+        return Err(Error::Input(
+            "keyring: a sealed key has the wrong length".into(),
+        ));
+    }
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&plain);
+    Ok(Some(out))
+}
+
+fn key_aad(kind: SlotKind, id: &str) -> Vec<u8> {
+    format!("hikae-keyring/2 key {} {id}", kind.as_str()).into_bytes()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotKind {
@@ -74,7 +143,7 @@ pub enum SlotKind {
 }
 
 impl SlotKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             SlotKind::Account => "account",
             SlotKind::Recovery => "recovery",
@@ -94,7 +163,15 @@ pub struct Slot {
     t_cost: u32,
     p_cost: u32,
     nonce: String,
+    /// Format 1: the data key, sealed under the key derived from the secret. Format 2: the
+    /// slot's own secret, sealed the same way.
     wrapped: String,
+    /// Format 2: the data key sealed under the slot's secret (nonce, ciphertext).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<(String, String)>,
+    /// During a rekey: the previous data key, sealed likewise, until the database is rekeyed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous_key: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,24 +275,22 @@ impl Keyring {
         self.slots.iter().find(|s| s.kind == kind && s.id == id)
     }
 
-    /// Adds (or replaces) the slot `kind`/`id` wrapping `key` under `secret`.
-    pub fn add(&mut self, kind: SlotKind, id: &str, secret: &str, key: &DataKey) -> Result<()> {
+    /// Adds (or replaces) the slot `kind`/`id`: a new slot secret sealed under `secret`, and
+    /// `key` sealed under the slot secret. Returns the slot secret, for the encrypted store.
+    pub fn add(
+        &mut self,
+        kind: SlotKind,
+        id: &str,
+        secret: &str,
+        key: &DataKey,
+    ) -> Result<SlotSecret> {
         check_secret(kind, secret)?;
         let mut salt = [0u8; 16];
         salt.copy_from_slice(&XChaCha20Poly1305::generate_nonce(&mut OsRng)[..16]);
         let kek = derive(secret, &salt, M_COST_KIB, T_COST, P_COST)?;
-        let cipher = XChaCha20Poly1305::new_from_slice(&kek[..])
-            .map_err(|_| Error::Input("keyring: bad key length".into()))?;
-        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let wrapped = cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &key.0[..],
-                    aad: &aad(kind, id),
-                },
-            )
-            .map_err(|_| Error::Input("keyring: wrapping failed".into()))?;
+        let ss = SlotSecret(DataKey::generate().0);
+        let (nonce, wrapped) = seal(&kek[..], &ss.0[..], &aad(kind, id))?;
+        let sealed_key = seal(&ss.0[..], &key.0[..], &key_aad(kind, id))?;
         self.slots.retain(|s| !(s.kind == kind && s.id == id));
         self.slots.push(Slot {
             kind,
@@ -224,10 +299,55 @@ impl Keyring {
             m_cost_kib: M_COST_KIB,
             t_cost: T_COST,
             p_cost: P_COST,
-            nonce: hex(&nonce),
-            wrapped: hex(&wrapped),
+            nonce,
+            wrapped,
+            key: Some(sealed_key),
+            previous_key: None,
         });
+        Ok(ss)
+    }
+
+    /// Seals `key` for slot `kind`/`id` under its slot secret, keeping `previous` beside it
+    /// until [`Keyring::finish_rekey`] (so an interrupted rekey never strands the data).
+    pub fn rewrap(
+        &mut self,
+        kind: SlotKind,
+        id: &str,
+        ss: &SlotSecret,
+        key: &DataKey,
+        previous: &DataKey,
+    ) -> Result<()> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|s| s.kind == kind && s.id == id)
+            .ok_or_else(|| Error::NotFound(format!("keyring slot {} {id}", kind.as_str())))?;
+        slot.key = Some(seal(&ss.0[..], &key.0[..], &key_aad(kind, id))?);
+        slot.previous_key = Some(seal(&ss.0[..], &previous.0[..], &key_aad(kind, id))?);
         Ok(())
+    }
+
+    /// Whether `ss` is the secret the data key of slot `kind`/`id` is sealed under.
+    pub fn secret_fits(&self, kind: SlotKind, id: &str, ss: &SlotSecret) -> bool {
+        self.slot(kind, id)
+            .and_then(|s| s.key.as_ref())
+            .is_some_and(|k| matches!(open(&ss.0[..], k, &key_aad(kind, id)), Ok(Some(_))))
+    }
+
+    /// The rekey is complete: the previous data key is forgotten in every slot.
+    pub fn finish_rekey(&mut self) {
+        for s in &mut self.slots {
+            s.previous_key = None;
+        }
+    }
+
+    /// Slots whose format predates slot secrets (they are renewed at their next use).
+    pub fn legacy_slots(&self) -> Vec<(SlotKind, String)> {
+        self.slots
+            .iter()
+            .filter(|s| s.key.is_none())
+            .map(|s| (s.kind, s.id.clone()))
+            .collect()
     }
 
     pub fn remove(&mut self, kind: SlotKind, id: &str) -> bool {
@@ -239,6 +359,12 @@ impl Keyring {
     /// The data key, if `secret` opens slot `kind`/`id`. `Ok(None)` for a wrong secret or a
     /// missing slot (the caller counts it as a failed attempt); `Err` for a damaged keyring.
     pub fn unlock(&self, kind: SlotKind, id: &str, secret: &str) -> Result<Option<DataKey>> {
+        Ok(self.unlock_all(kind, id, secret)?.map(|o| o.key))
+    }
+
+    /// What `secret` opens in slot `kind`/`id`: the data key, the previous one during an
+    /// unfinished rekey, and the slot's own secret.
+    pub fn unlock_all(&self, kind: SlotKind, id: &str, secret: &str) -> Result<Option<Opened>> {
         let Some(slot) = self.slot(kind, id) else {
             // the same work as for a slot that exists, so the time does not tell which IDs
             // have accounts here
@@ -285,9 +411,31 @@ impl Keyring {
         if plain.len() != 32 {
             return Err(bad("wrapped key has the wrong length"));
         }
-        let mut key = Zeroizing::new([0u8; 32]);
-        key.copy_from_slice(&plain);
-        Ok(Some(DataKey(key)))
+        let mut inner = Zeroizing::new([0u8; 32]);
+        inner.copy_from_slice(&plain);
+        let Some(sealed_key) = &slot.key else {
+            // format 1: the slot holds the data key itself
+            return Ok(Some(Opened {
+                key: DataKey(inner),
+                previous: None,
+                secret: None,
+            }));
+        };
+        let ss = SlotSecret(inner);
+        let key = open(&ss.0[..], sealed_key, &key_aad(kind, id))?
+            .ok_or_else(|| bad("the data key does not open with the slot's secret"))?;
+        let previous = match &slot.previous_key {
+            Some(p) => Some(DataKey(
+                open(&ss.0[..], p, &key_aad(kind, id))?
+                    .ok_or_else(|| bad("the previous data key does not open"))?,
+            )),
+            None => None,
+        };
+        Ok(Some(Opened {
+            key: DataKey(key),
+            previous,
+            secret: Some(ss),
+        }))
     }
 }
 

@@ -76,6 +76,9 @@ enum Command {
     EmergencyCode(security::EmergencyCodeArgs),
     /// Give a staff member their own PIN (data must be unlocked: HIKAE_STAFF + HIKAE_PIN)
     Enrol(security::EnrolArgs),
+    /// Take a staff member's PIN away (administrators): their slot is removed and the data
+    /// re-encrypted under a new key, so an old copy of the keyring opens nothing
+    Unenrol(security::EnrolArgs),
     /// Failed-login lockouts on this PC (administrators): list, or reset one ID or all
     #[command(subcommand)]
     Lockout(security::LockoutCmd),
@@ -179,6 +182,7 @@ fn dispatch(app: &mut Hikae, command: Command) -> anyhow::Result<()> {
         Command::Setup(_) => Ok(()), // handled before the data is opened
         Command::EmergencyCode(a) => security::emergency_code(app, &a),
         Command::Enrol(a) => security::enrol(app, &a),
+        Command::Unenrol(a) => security::unenrol(app, &a),
         Command::Lockout(cmd) => security::lockout(app, cmd),
         Command::Roster(cmd) => security::roster(app, cmd),
         Command::Audit(cmd) => audit::run(app, cmd),

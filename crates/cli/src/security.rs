@@ -135,6 +135,14 @@ pub fn enrol(app: &mut Hikae, a: &EnrolArgs) -> anyhow::Result<()> {
     outln!("{staff_id} can now unlock this PC with their PIN")
 }
 
+pub fn unenrol(app: &mut Hikae, a: &EnrolArgs) -> anyhow::Result<()> {
+    app.unenrol(&a.staff_id)?;
+    outln!(
+        "{} can no longer unlock this PC; the data was re-encrypted under a new key (older keyring copies open nothing)",
+        a.staff_id.trim()
+    )
+}
+
 /// `roster sign` works on the administrators' PC, without this PC's data.
 pub fn sign_roster(file: &Path, key: &Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;

@@ -267,6 +267,13 @@ CREATE TABLE trust (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- each keyring slot's own secret, so a rekey can seal the new data key for every slot
+CREATE TABLE slot_secrets (
+    kind   TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
 CREATE TRIGGER trust_no_delete BEFORE DELETE ON trust
 BEGIN SELECT RAISE(ABORT, 'trust settings are kept'); END;
 CREATE TRIGGER trust_setup_admin_once BEFORE UPDATE ON trust
