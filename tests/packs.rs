@@ -761,3 +761,39 @@ fn an_active_version_edited_back_outside_hikae_is_not_used() {
         "0.1.0"
     );
 }
+
+/// Security finding 10: the preview HTML went to the webview without the parser's tag and
+/// attribute whitelist. An install renders samples through the parser, but markup hidden
+/// behind a condition the samples never meet gets past that; the preview and the PDF check
+/// every rendering themselves.
+#[test]
+fn markup_hidden_behind_a_condition_neither_previews_nor_prints() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let k = keys();
+    let mut app = app_trusting(dir.path(), &k);
+    let mut files = pack_files("0.1.0", "v1");
+    files.insert(
+        "ward-note/record.html".into(),
+        "<h1>病棟メモ</h1>\n{% if v.body == \"合言葉\" %}<p onclick=\"alert(1)\">{{ d.body }}</p>{% else %}<p>{{ d.body }}</p>{% endif %}\n"
+            .as_bytes()
+            .to_vec(),
+    );
+    let (b, s) = signed(&files, &k);
+    app.install_pack(&b, Some(&s), "管理者")
+        .expect("the samples never meet the condition");
+    let new = |app: &mut Hikae, body: &str| {
+        app.new_record(
+            "ward-note",
+            patient("DEMO-8", "架空 八郎"),
+            "看護師",
+            values(json!({ "body": body })),
+        )
+        .expect("record")
+    };
+    let fine = new(&mut app, "ふつうのメモ");
+    assert!(app.preview_html(&fine.id).is_ok());
+    let rec = new(&mut app, "合言葉");
+    let e = app.preview_html(&rec.id).expect_err("no preview");
+    assert!(e.to_string().contains("onclick"), "{e}");
+    assert!(app.pdf(&rec.id).is_err(), "no PDF either");
+}

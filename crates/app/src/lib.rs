@@ -234,17 +234,22 @@ impl Hikae {
     /// itself (an `audit_finding` entry, which `audit verify` reports from then on) and shown
     /// as a warning.
     fn check_audit_anchor(&mut self) -> Result<()> {
-        let anchor = self.store.audit_anchor()?;
-        let (last, at_anchor) = self.store.audit_head(anchor.as_ref().map(|a| a.0))?;
-        let findings = hikae_domain::audit::check_anchor(last, anchor, at_anchor);
-        if findings.is_empty() {
-            return Ok(());
-        }
-        let text = findings
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
+        let text = match self.store.audit_anchor() {
+            Ok(anchor) => {
+                let (last, at_anchor) = self.store.audit_head(anchor.as_ref().map(|a| a.0))?;
+                let findings = hikae_domain::audit::check_anchor(last, anchor, at_anchor);
+                if findings.is_empty() {
+                    return Ok(());
+                }
+                findings
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+            // a damaged anchor file is a finding too, never a reason not to open
+            Err(e) => format!("the audit anchor cannot be read: {e}"),
+        };
         self.warnings.push(format!(
             "監査ログの異常 / audit log finding: {text} — tell the administrator"
         ));
@@ -261,6 +266,15 @@ impl Hikae {
             // the version this PC made active, kept in the encrypted store: an `active` file
             // edited back to an older version is a silent rollback, and is not used
             match self.store.trust_value(&packs::active_key(&v.id)) {
+                // installed before the version was kept: kept from now on
+                Ok(None) => {
+                    if let Err(e) = self
+                        .store
+                        .set_trust_value(&packs::active_key(&v.id), &v.version)
+                    {
+                        self.warnings.push(format!("installed pack {}: {e}", v.id));
+                    }
+                }
                 Ok(Some(expected)) if expected != v.version => {
                     self.warnings.push(format!(
                         "installed pack {} is not used: packs/{}/active says {}, but this PC made {expected} active (changed outside Hikae; install or roll back with `hikae pack`)",

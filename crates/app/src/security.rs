@@ -6,8 +6,8 @@ use chrono::Utc;
 
 use super::{Hikae, DB_FILE};
 use hikae_auth::attempts::{Attempts, Record as LoginFailures};
+use hikae_auth::keyring::Opened;
 use hikae_auth::keyring::{check_secret, new_recovery_key};
-use hikae_auth::keyring::{Opened, SlotSecret};
 use hikae_auth::roster::{Roster, StaffRole};
 use hikae_auth::session::{allowed, refusal, Permission, Session};
 use hikae_auth::{DataKey, Keyring, SlotKind};
@@ -80,36 +80,15 @@ impl Hikae {
         let key = DataKey::generate();
         let recovery_key = new_recovery_key();
         let mut ring = Keyring::new(data_dir);
-        let secrets = [
-            (
-                SlotKind::Account,
-                admin_id.trim().to_string(),
-                ring.add(SlotKind::Account, admin_id.trim(), admin_secret, &key)?,
-            ),
-            (
-                SlotKind::Recovery,
-                "recovery".to_string(),
-                ring.add(SlotKind::Recovery, "recovery", &recovery_key, &key)?,
-            ),
-            (
-                SlotKind::Emergency,
-                "emergency".to_string(),
-                ring.add(SlotKind::Emergency, "emergency", emergency_code, &key)?,
-            ),
-        ];
-        let keep = |store: &mut Store| -> Result<()> {
-            for (kind, id, ss) in &secrets {
-                store.put_slot_secret(kind.as_str(), id, &ss.hex())?;
-            }
-            Ok(())
-        };
+        ring.add(SlotKind::Account, admin_id.trim(), admin_secret, &key)?;
+        ring.add(SlotKind::Recovery, "recovery", &recovery_key, &key)?;
+        ring.add(SlotKind::Emergency, "emergency", emergency_code, &key)?;
         let db = data_dir.join(DB_FILE);
         if db.is_file() {
             // make sure it is ours and current before rewriting it, then name it (by its hash,
             // under the data key) as the one database an interrupted setup may still encrypt
             let mut store = Store::open(&db)?;
             store.set_trust_value(SETUP_ADMIN, admin_id.trim())?;
-            keep(&mut store)?;
             drop(store);
             Store::settle_for_encryption(&db)?;
             marker::write(data_dir, &key, &db)?;
@@ -127,7 +106,6 @@ impl Hikae {
             drop(Store::open_encrypted(&db, &key.sqlcipher_literal())?);
         }
         let mut app = Hikae::open_with_key(data_dir, &key)?;
-        keep(&mut app.store)?;
         app.set_actor(Actor::named(admin_id.trim()));
         // the one account that administers the PC until a roster says otherwise, recorded
         // where no file writer can change it
@@ -164,8 +142,7 @@ impl Hikae {
 
     /// Opens the data with what a secret opened in its slot: the current key, or (after a key
     /// rotation that was interrupted before the database was rekeyed) the previous one, and
-    /// then finishes the rotation. Keeps the slot's own secret in the encrypted store, renewing
-    /// a slot made before slot secrets existed.
+    /// then finishes the rotation. A slot made before key rotation existed is renewed.
     fn open_opened(
         data_dir: &Path,
         ring: &mut Keyring,
@@ -177,9 +154,9 @@ impl Hikae {
         let Opened {
             key,
             previous,
-            secret: ss,
+            legacy,
         } = opened;
-        let mut app = match (Hikae::open_with_key(data_dir, &key), &previous) {
+        let app = match (Hikae::open_with_key(data_dir, &key), &previous) {
             (Ok(app), _) => app,
             (Err(e), Some(prev)) => {
                 let mut app = Hikae::open_with_key(data_dir, prev).map_err(|_| e)?;
@@ -193,20 +170,10 @@ impl Hikae {
             ring.finish_rekey();
             ring.save()?;
         }
-        let ss = match ss {
-            Some(ss) => ss,
-            None => {
-                let ss = ring.add(kind, id, secret, &key)?;
-                ring.save()?;
-                ss
-            }
-        };
-        let kept = app.store.slot_secrets()?;
-        if !kept
-            .iter()
-            .any(|(k, i, h)| k == kind.as_str() && i == id && *h == *ss.hex())
-        {
-            app.store.put_slot_secret(kind.as_str(), id, &ss.hex())?;
+        if legacy {
+            // a slot from before key rotation: renewed now that its secret is at hand
+            ring.add(kind, id, secret, &key)?;
+            ring.save()?;
         }
         Ok(app)
     }
@@ -218,9 +185,15 @@ impl Hikae {
         let mut attempts = Attempts::load(&self.data_dir)?;
         attempts.check(id, Utc::now())?;
         let ring = Keyring::load(&self.data_dir)?;
-        let opened = ring.unlock(SlotKind::Account, id, secret)?;
+        let opened = ring.unlock_all(SlotKind::Account, id, secret)?;
+        // the key the data is open with, or (during an unfinished rotation) the one before
         let same = match (&opened, &self.key) {
-            (Some(k), Some(mine)) => k.sqlcipher_literal() == mine.sqlcipher_literal(),
+            (Some(o), Some(mine)) => {
+                o.key.sqlcipher_literal() == mine.sqlcipher_literal()
+                    || o.previous
+                        .as_ref()
+                        .is_some_and(|p| p.sqlcipher_literal() == mine.sqlcipher_literal())
+            }
             _ => false,
         };
         if !same {
@@ -361,7 +334,8 @@ impl Hikae {
         }
         let id = "break-glass";
         let mut attempts = Attempts::load(data_dir)?;
-        attempts.check(id, Utc::now())?;
+        // others' wrong PINs must not block emergency access: only its own count applies
+        attempts.check_id(id, Utc::now())?;
         let ring = Keyring::load(data_dir)?;
         if ring.slot(SlotKind::Emergency, "emergency").is_none() {
             return Err(Error::Forbidden(
@@ -463,10 +437,8 @@ impl Hikae {
             return Err(Error::Input("a staff ID is needed".into()));
         }
         let mut ring = Keyring::load(&self.data_dir)?;
-        let ss = ring.add(SlotKind::Account, staff_id.trim(), secret, &key)?;
+        ring.add(SlotKind::Account, staff_id.trim(), secret, &key)?;
         ring.save()?;
-        self.store
-            .put_slot_secret(SlotKind::Account.as_str(), staff_id.trim(), &ss.hex())?;
         let e = Event::new(&self.actor, Action::Settings)
             .detail(format!("keyring: account {} enrolled", staff_id.trim()));
         self.audit(e)
@@ -488,8 +460,7 @@ impl Hikae {
         if !ring.remove(SlotKind::Account, id) {
             return Err(Error::NotFound(format!("an account for {id} on this PC")));
         }
-        self.rotate(ring, &format!("account {id} unenrolled"), false)?;
-        self.store.drop_slot_secret(SlotKind::Account.as_str(), id)
+        self.rotate(ring, &format!("account {id} unenrolled"), false)
     }
 
     /// Test hook: unenrol as if the power went off after the rewrapped keyring was saved and
@@ -510,31 +481,8 @@ impl Hikae {
             .key
             .clone()
             .ok_or_else(|| Error::Locked("the data is not encrypted: run setup first".into()))?;
-        let secrets = self.store.slot_secrets()?;
         let new = DataKey::generate();
-        let mut missing = Vec::new();
-        let slots: Vec<(SlotKind, String)> =
-            ring.slots.iter().map(|s| (s.kind, s.id.clone())).collect();
-        for (kind, id) in &slots {
-            let ss = secrets
-                .iter()
-                .find(|(k, i, _)| k == kind.as_str() && i == id)
-                .and_then(|(_, _, h)| SlotSecret::from_hex(h))
-                .filter(|ss| ring.secret_fits(*kind, id, ss));
-            match ss {
-                Some(ss) => ring.rewrap(*kind, id, &ss, &new, &old)?,
-                None => missing.push(format!("{} {id}", kind.as_str())),
-            }
-        }
-        if !missing.is_empty() {
-            return Err(Error::BadState {
-                id: "keyring".into(),
-                reason: format!(
-                    "these ways in were made before keys could be rotated and have not been used since: {}; each must be used once (log in, or use the code or key), or be enrolled again, before the keys are rotated",
-                    missing.join(", ")
-                ),
-            });
-        }
+        let slots = ring.rewrap_all(&new, &old)?;
         ring.save()?;
         if interrupt {
             return Ok(());
@@ -544,8 +492,7 @@ impl Hikae {
         ring.save()?;
         self.key = Some(new);
         let e = Event::new(&self.actor, Action::Settings).detail(format!(
-            "keys rotated ({why}): the database is re-encrypted under a new key and {} remaining slot(s) rewrapped; older keyring copies open nothing",
-            slots.len()
+            "keys rotated ({why}): the database is re-encrypted under a new key and {slots} remaining slot(s) rewrapped; older keyring copies open nothing"
         ));
         self.audit(e)
     }
@@ -612,15 +559,11 @@ impl Hikae {
         let mut ring = Keyring::load(&self.data_dir)?;
         let what = match code {
             Some(c) => {
-                let ss = ring.add(SlotKind::Emergency, "emergency", c, &key)?;
-                self.store
-                    .put_slot_secret(SlotKind::Emergency.as_str(), "emergency", &ss.hex())?;
+                ring.add(SlotKind::Emergency, "emergency", c, &key)?;
                 "emergency code changed"
             }
             None => {
                 ring.remove(SlotKind::Emergency, "emergency");
-                self.store
-                    .drop_slot_secret(SlotKind::Emergency.as_str(), "emergency")?;
                 "break-glass disabled (emergency code removed)"
             }
         };

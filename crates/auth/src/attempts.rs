@@ -114,6 +114,9 @@ impl Attempts {
     /// `Err(Locked)` while `id`, or PIN logins on this whole PC, are locked out, saying until
     /// when.
     pub fn check(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
+        if id.starts_with('#') {
+            return Err(Error::Input(format!("'{id}' is not a staff ID")));
+        }
         if let Some(until) = self.pc.locked(now) {
             return Err(Error::Locked(format!(
                 "too many wrong PINs on this PC: try again after {} (in {} s), or ask an administrator",
@@ -121,6 +124,11 @@ impl Attempts {
                 (until - now).num_seconds().max(1)
             )));
         }
+        self.check_id(id, now)
+    }
+
+    /// `Err(Locked)` while `id` alone is locked out (the PC's budget is not consulted).
+    pub fn check_id(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
         match self.by_id.get(id).and_then(|r| r.locked(now)) {
             Some(until) => Err(Error::Locked(format!(
                 "too many wrong PINs for {id}: try again after {} (in {} s), or ask an administrator",
@@ -132,7 +140,13 @@ impl Attempts {
     }
 
     pub fn failed(&mut self, id: &str, now: DateTime<Utc>) -> Result<Record> {
-        let r = self.by_id.entry(id.to_string()).or_default();
+        // the file's own keys start with '#': such an "ID" is counted against the PC only
+        let mut scratch = Record::default();
+        let r = if id.starts_with('#') {
+            &mut scratch
+        } else {
+            self.by_id.entry(id.to_string()).or_default()
+        };
         r.decay(now, DECAY_PER_ID);
         r.fail(now, FREE_FAILURES, MAX_LOCK_SECS);
         let out = r.clone();

@@ -62,34 +62,14 @@ impl std::fmt::Debug for DataKey {
     }
 }
 
-/// A slot's own secret (keyring format 2): the data key is sealed under it, and it is sealed
-/// under the key derived from the slot's PIN. The app keeps a copy in the encrypted store, so
-/// that a rekey can seal the new data key for every remaining slot without knowing their PINs.
-pub struct SlotSecret(Zeroizing<[u8; 32]>);
-
-impl SlotSecret {
-    pub fn hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(hex(&self.0[..]))
-    }
-
-    pub fn from_hex(s: &str) -> Option<SlotSecret> {
-        let b = Zeroizing::new(unhex(s)?);
-        let mut out = Zeroizing::new([0u8; 32]);
-        (b.len() == 32).then(|| {
-            out.copy_from_slice(&b);
-            SlotSecret(out)
-        })
-    }
-}
-
 /// What a right secret opens.
 pub struct Opened {
     /// The data key the database should open with.
     pub key: DataKey,
-    /// The data key before an unfinished rekey (the database may still be under it).
+    /// The data key before an unfinished rotation (the database may still be under it).
     pub previous: Option<DataKey>,
-    /// The slot's own secret; None for a format-1 slot (to be renewed at this login).
-    pub secret: Option<SlotSecret>,
+    /// A format-1 slot (the data key sealed directly under the PIN): renewed at this login.
+    pub legacy: bool,
 }
 
 fn seal(key: &[u8], msg: &[u8], aad: &[u8]) -> Result<(String, String)> {
@@ -103,11 +83,11 @@ fn seal(key: &[u8], msg: &[u8], aad: &[u8]) -> Result<(String, String)> {
 }
 
 /// `Ok(None)` when the key does not open it (wrong secret); `Err` for a damaged entry.
-fn open(key: &[u8], sealed: &(String, String), aad: &[u8]) -> Result<Option<Zeroizing<[u8; 32]>>> {
-    let nonce = unhex(&sealed.0)
+fn open(key: &[u8], nonce: &str, sealed: &str, aad: &[u8]) -> Result<Option<Zeroizing<[u8; 32]>>> {
+    let nonce = unhex(nonce)
         .filter(|n| n.len() == 24)
         .ok_or_else(|| Error::Input("keyring: nonce is not 24 hex bytes".into()))?;
-    let ct = unhex(&sealed.1).ok_or_else(|| Error::Input("keyring: not hex".into()))?;
+    let ct = unhex(sealed).ok_or_else(|| Error::Input("keyring: not hex".into()))?;
     let cipher = XChaCha20Poly1305::new_from_slice(key)
         .map_err(|_| Error::Input("keyring: bad key length".into()))?;
     let Ok(plain) = cipher.decrypt(
@@ -129,6 +109,46 @@ fn open(key: &[u8], sealed: &(String, String), aad: &[u8]) -> Result<Option<Zero
 
 fn key_aad(kind: SlotKind, id: &str) -> Vec<u8> {
     format!("hikae-keyring/2 key {} {id}", kind.as_str()).into_bytes()
+}
+
+fn hex32(s: &str) -> Option<[u8; 32]> {
+    let v = unhex(s)?;
+    v.try_into().ok()
+}
+
+/// The key both sides of a sealed box derive from the X25519 shared secret.
+fn box_key(shared: &[u8; 32], ephemeral: &[u8; 32], public: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let mut k = Zeroizing::new([0u8; 32]);
+    k.copy_from_slice(&Sha256::digest(
+        [&b"hikae-keyring/2 box"[..], shared, ephemeral, public].concat(),
+    ));
+    k
+}
+
+/// Seals `key` to the slot's X25519 `public` key (an ephemeral key each time).
+fn seal_to(public: &[u8; 32], key: &DataKey, aad: &[u8]) -> Result<Sealed> {
+    let eph = x25519_dalek::StaticSecret::random_from_rng(OsRng);
+    let eph_pub = x25519_dalek::PublicKey::from(&eph);
+    let shared = eph.diffie_hellman(&x25519_dalek::PublicKey::from(*public));
+    let k = box_key(shared.as_bytes(), eph_pub.as_bytes(), public);
+    let (nonce, sealed) = seal(&k[..], &key.0[..], aad)?;
+    Ok(Sealed {
+        ephemeral: hex(eph_pub.as_bytes()),
+        nonce,
+        sealed,
+    })
+}
+
+/// Opens a sealed box with the slot's private key.
+fn open_with(private: &[u8; 32], s: &Sealed, aad: &[u8]) -> Result<Option<Zeroizing<[u8; 32]>>> {
+    let secret = x25519_dalek::StaticSecret::from(*private);
+    let public = x25519_dalek::PublicKey::from(&secret);
+    let eph = hex32(&s.ephemeral)
+        .ok_or_else(|| Error::Input("keyring: ephemeral key is not 32 hex bytes".into()))?;
+    let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(eph));
+    let k = box_key(shared.as_bytes(), &eph, public.as_bytes());
+    open(&k[..], &s.nonce, &s.sealed, aad)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,14 +184,29 @@ pub struct Slot {
     p_cost: u32,
     nonce: String,
     /// Format 1: the data key, sealed under the key derived from the secret. Format 2: the
-    /// slot's own secret, sealed the same way.
+    /// slot's X25519 private key, sealed the same way.
     wrapped: String,
-    /// Format 2: the data key sealed under the slot's secret (nonce, ciphertext).
+    /// Format 2: the slot's X25519 public key (hex). Anyone may seal a key *to* the slot with
+    /// it; only the slot's secret opens it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    key: Option<(String, String)>,
-    /// During a rekey: the previous data key, sealed likewise, until the database is rekeyed.
+    public: Option<String>,
+    /// Format 2: the data key sealed to the slot's public key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    previous_key: Option<(String, String)>,
+    key: Option<Sealed>,
+    /// During a key rotation: the previous data key, sealed likewise, until the database is
+    /// rekeyed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous_key: Option<Sealed>,
+}
+
+/// A key sealed to a slot's public key: an ephemeral X25519 public key, a nonce and the
+/// XChaCha20-Poly1305 ciphertext (hex).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sealed {
+    ephemeral: String,
+    nonce: String,
+    sealed: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -275,22 +310,17 @@ impl Keyring {
         self.slots.iter().find(|s| s.kind == kind && s.id == id)
     }
 
-    /// Adds (or replaces) the slot `kind`/`id`: a new slot secret sealed under `secret`, and
-    /// `key` sealed under the slot secret. Returns the slot secret, for the encrypted store.
-    pub fn add(
-        &mut self,
-        kind: SlotKind,
-        id: &str,
-        secret: &str,
-        key: &DataKey,
-    ) -> Result<SlotSecret> {
+    /// Adds (or replaces) the slot `kind`/`id`: a new X25519 key pair whose private key is
+    /// sealed under `secret`, and `key` sealed to its public key.
+    pub fn add(&mut self, kind: SlotKind, id: &str, secret: &str, key: &DataKey) -> Result<()> {
         check_secret(kind, secret)?;
         let mut salt = [0u8; 16];
         salt.copy_from_slice(&XChaCha20Poly1305::generate_nonce(&mut OsRng)[..16]);
         let kek = derive(secret, &salt, M_COST_KIB, T_COST, P_COST)?;
-        let ss = SlotSecret(DataKey::generate().0);
-        let (nonce, wrapped) = seal(&kek[..], &ss.0[..], &aad(kind, id))?;
-        let sealed_key = seal(&ss.0[..], &key.0[..], &key_aad(kind, id))?;
+        let private = x25519_dalek::StaticSecret::random_from_rng(OsRng);
+        let public = x25519_dalek::PublicKey::from(&private);
+        let (nonce, wrapped) = seal(&kek[..], private.as_bytes(), &aad(kind, id))?;
+        let sealed_key = seal_to(public.as_bytes(), key, &key_aad(kind, id))?;
         self.slots.retain(|s| !(s.kind == kind && s.id == id));
         self.slots.push(Slot {
             kind,
@@ -301,47 +331,54 @@ impl Keyring {
             p_cost: P_COST,
             nonce,
             wrapped,
+            public: Some(hex(public.as_bytes())),
             key: Some(sealed_key),
             previous_key: None,
         });
-        Ok(ss)
-    }
-
-    /// Seals `key` for slot `kind`/`id` under its slot secret, keeping `previous` beside it
-    /// until [`Keyring::finish_rekey`] (so an interrupted rekey never strands the data).
-    pub fn rewrap(
-        &mut self,
-        kind: SlotKind,
-        id: &str,
-        ss: &SlotSecret,
-        key: &DataKey,
-        previous: &DataKey,
-    ) -> Result<()> {
-        let slot = self
-            .slots
-            .iter_mut()
-            .find(|s| s.kind == kind && s.id == id)
-            .ok_or_else(|| Error::NotFound(format!("keyring slot {} {id}", kind.as_str())))?;
-        slot.key = Some(seal(&ss.0[..], &key.0[..], &key_aad(kind, id))?);
-        slot.previous_key = Some(seal(&ss.0[..], &previous.0[..], &key_aad(kind, id))?);
         Ok(())
     }
 
-    /// Whether `ss` is the secret the data key of slot `kind`/`id` is sealed under.
-    pub fn secret_fits(&self, kind: SlotKind, id: &str, ss: &SlotSecret) -> bool {
-        self.slot(kind, id)
-            .and_then(|s| s.key.as_ref())
-            .is_some_and(|k| matches!(open(&ss.0[..], k, &key_aad(kind, id)), Ok(Some(_))))
+    /// Seals `key` to every format-2 slot, keeping `previous` beside it until
+    /// [`Keyring::finish_rekey`] (an interrupted rotation never strands the data). Needs no
+    /// secret: each slot's public key is enough. Refused while format-1 slots remain.
+    pub fn rewrap_all(&mut self, key: &DataKey, previous: &DataKey) -> Result<usize> {
+        let legacy = self.legacy_slots();
+        if !legacy.is_empty() {
+            return Err(Error::BadState {
+                id: "keyring".into(),
+                reason: format!(
+                    "these ways in were made before keys could be rotated and have not been used since: {}; each must be used once (log in, or use the code or key), or be enrolled again, before the keys are rotated",
+                    legacy
+                        .iter()
+                        .map(|(k, i)| format!("{} {i}", k.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        for slot in &mut self.slots {
+            let public = slot.public.as_deref().and_then(hex32).ok_or_else(|| {
+                Error::Input(format!(
+                    "keyring: slot {} {} has no public key",
+                    slot.kind.as_str(),
+                    slot.id
+                ))
+            })?;
+            let aad = key_aad(slot.kind, &slot.id);
+            slot.key = Some(seal_to(&public, key, &aad)?);
+            slot.previous_key = Some(seal_to(&public, previous, &aad)?);
+        }
+        Ok(self.slots.len())
     }
 
-    /// The rekey is complete: the previous data key is forgotten in every slot.
+    /// The rotation is complete: the previous data key is forgotten in every slot.
     pub fn finish_rekey(&mut self) {
         for s in &mut self.slots {
             s.previous_key = None;
         }
     }
 
-    /// Slots whose format predates slot secrets (they are renewed at their next use).
+    /// Slots whose format predates key rotation (they are renewed at their next use).
     pub fn legacy_slots(&self) -> Vec<(SlotKind, String)> {
         self.slots
             .iter()
@@ -418,15 +455,15 @@ impl Keyring {
             return Ok(Some(Opened {
                 key: DataKey(inner),
                 previous: None,
-                secret: None,
+                legacy: true,
             }));
         };
-        let ss = SlotSecret(inner);
-        let key = open(&ss.0[..], sealed_key, &key_aad(kind, id))?
-            .ok_or_else(|| bad("the data key does not open with the slot's secret"))?;
+        let aad = key_aad(kind, id);
+        let key = open_with(&inner, sealed_key, &aad)?
+            .ok_or_else(|| bad("the data key does not open with the slot's private key"))?;
         let previous = match &slot.previous_key {
             Some(p) => Some(DataKey(
-                open(&ss.0[..], p, &key_aad(kind, id))?
+                open_with(&inner, p, &aad)?
                     .ok_or_else(|| bad("the previous data key does not open"))?,
             )),
             None => None,
@@ -434,7 +471,7 @@ impl Keyring {
         Ok(Some(Opened {
             key: DataKey(key),
             previous,
-            secret: Some(ss),
+            legacy: false,
         }))
     }
 }

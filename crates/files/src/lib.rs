@@ -4,6 +4,9 @@
 //! keyring, the audit anchor, exported PDFs) is created `0600` in folders made `0700`, through
 //! a temporary file that is created exclusively (never an existing file or a planted symlink)
 //! under an unpredictable name, then renamed over the target.
+//!
+//! Architecture Invariant: depends on `hikae-domain` (for the error type) and nothing else of
+//! ours; it knows nothing of what the files hold.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -35,7 +38,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
-    })
+    })?;
+    // the rename itself is durable only once the folder is synced (a keyring saved before a
+    // rekey must survive a power cut)
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
+    Ok(())
 }
 
 /// A new, empty file next to where `name` goes: created exclusively (`O_EXCL`: an existing file

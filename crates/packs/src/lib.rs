@@ -8,6 +8,9 @@
 //! Layout (paths relative to the pack root):
 //! `pack.toml`, `<template-id>/form.toml`, `<template-id>/record.html`,
 //! `<template-id>/record.txt`, and shared includes under `_shared/`.
+//!
+//! Architecture Invariant: depends on `hikae-domain` and `hikae-doc` only; never on the store,
+//! the auth crate or the network. A pack is data: rendering runs no code from it.
 
 pub mod archive;
 pub mod check;

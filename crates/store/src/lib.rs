@@ -11,6 +11,9 @@
 //!
 //! Architecture Invariant: every write goes through `Store::audited`: the change and its
 //! audit entries commit together, then the anchor moves.
+//!
+//! It depends on `hikae-domain` and `hikae-files` only: never on packs, rendering, auth or the
+//! network.
 
 use std::path::{Path, PathBuf};
 

@@ -267,17 +267,10 @@ CREATE TABLE trust (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
--- each keyring slot's own secret, so a rekey can seal the new data key for every slot
-CREATE TABLE slot_secrets (
-    kind   TEXT NOT NULL,
-    id     TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    PRIMARY KEY (kind, id)
-);
 CREATE TRIGGER trust_no_delete BEFORE DELETE ON trust
 BEGIN SELECT RAISE(ABORT, 'trust settings are kept'); END;
 CREATE TRIGGER trust_setup_admin_once BEFORE UPDATE ON trust
-WHEN OLD.key = 'setup_admin' OR NEW.key IS NOT OLD.key
+WHEN (OLD.key = 'setup_admin' AND NEW.value IS NOT OLD.value) OR NEW.key IS NOT OLD.key
 BEGIN SELECT RAISE(ABORT, 'the setup administrator is recorded once'); END;
 CREATE TRIGGER trust_floors_rise BEFORE UPDATE ON trust
 WHEN OLD.key = 'floor:roster' AND CAST(NEW.value AS INTEGER) < CAST(OLD.value AS INTEGER)

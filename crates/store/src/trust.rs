@@ -32,43 +32,6 @@ impl Store {
         })
     }
 
-    /// Keeps a keyring slot's own secret (hex), replacing an earlier one.
-    pub fn put_slot_secret(&mut self, kind: &str, id: &str, secret_hex: &str) -> Result<()> {
-        self.audited(|w| {
-            w.tx.execute(
-                "INSERT INTO slot_secrets (kind, id, secret) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT(kind, id) DO UPDATE SET secret = excluded.secret",
-                params![kind, id, secret_hex],
-            )
-            .map_err(|e| w.db(e))?;
-            Ok(())
-        })
-    }
-
-    pub fn drop_slot_secret(&mut self, kind: &str, id: &str) -> Result<()> {
-        self.audited(|w| {
-            w.tx.execute(
-                "DELETE FROM slot_secrets WHERE kind = ?1 AND id = ?2",
-                params![kind, id],
-            )
-            .map_err(|e| w.db(e))?;
-            Ok(())
-        })
-    }
-
-    /// Every kept slot secret: (kind, id, secret hex).
-    pub fn slot_secrets(&self) -> Result<Vec<(String, String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT kind, id, secret FROM slot_secrets ORDER BY kind, id")
-            .map_err(|e| db_err(&self.path, e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .and_then(|r| r.collect())
-            .map_err(|e| db_err(&self.path, e))?;
-        Ok(rows)
-    }
-
     /// Re-encrypts the whole database under `new_key` (an SQLCipher key literal), in place.
     /// SQLCipher rekeys in one transaction; the WAL is folded in first and WAL mode resumed
     /// after (rekeying is not done in WAL mode).

@@ -14,6 +14,8 @@
 //!
 //! Architecture Invariant: this crate never sees the store or the app; it knows the outbox
 //! only through the [`Outbox`] trait, and the network only through [`net`]'s agents.
+//!
+//! It depends on `hikae-domain` only.
 
 pub mod fhir;
 pub mod monitor;
@@ -638,7 +640,8 @@ pub fn run(
         ];
         host.with(|app| app.apply(&b, &back, opts))?;
     }
-    if p.acknowledged > 0 {
+    // the server answered this run (something was filed, accepted or refused)
+    if p.acknowledged + p.rejected > 0 {
         send_audit_head(host, client);
     }
     progress(&p);
