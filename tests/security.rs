@@ -641,3 +641,38 @@ fn an_interrupted_key_rotation_is_finished_at_the_next_unlock() {
         "the old key opens nothing"
     );
 }
+
+/// Finding 3: trusted keys came from `config.toml`, so a file writer could add their own key
+/// and sign any roster. On an encrypted PC the trusted keys are in the encrypted store (or the
+/// root-owned /etc/hikae/trusted-keys); a key added to config.toml is not trusted.
+#[test]
+fn a_key_added_to_config_toml_signs_nothing() {
+    let (dir, _key) = secured();
+    // the attacker's own key, in config.toml
+    let (pk, sk) = signing_key();
+    let line = hikae_packs::sign::public_key_line(&pk).expect("key line");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!("[packs]\ntrusted_keys = [\"{line}\"]\n"),
+    )
+    .expect("config");
+    // a roster making the nurse an administrator, signed with it, put in place as version 9
+    let forged = roster_text(9).replacen(
+        "id = \"N0001\"\nname = \"看護師 試験 花子\"\nkana = \"カンゴシ シケン ハナコ\"\nrole = \"nurse\"",
+        "id = \"N0001\"\nname = \"看護師 試験 花子\"\nkana = \"カンゴシ シケン ハナコ\"\nrole = \"admin\"",
+        1,
+    );
+    assert!(
+        forged.contains("role = \"admin\"\nward = \"3東\""),
+        "the forgery changed a role"
+    );
+    let roster = dir.path().join("roster");
+    std::fs::write(roster.join("v9.toml"), &forged).expect("forged roster");
+    std::fs::write(roster.join("v9.toml.minisig"), sign_roster(&forged, &sk, 9)).expect("sig");
+    std::fs::write(roster.join("active"), "9\n").expect("active");
+    let e = Hikae::unlock(dir.path(), "N0001", "333333")
+        .err()
+        .expect("the forged roster is refused")
+        .to_string();
+    assert!(e.contains("roster"), "{e}");
+}

@@ -162,7 +162,7 @@ impl Hikae {
         }
         hikae_files::private_dir(data_dir)?;
         let store = Store::open(&data_dir.join(DB_FILE))?;
-        Self::with_store(data_dir, store)
+        Self::with_store(data_dir, store, false)
     }
 
     /// Opens encrypted data with the data key from the keyring. A missing database file is
@@ -195,14 +195,15 @@ impl Hikae {
             }
             Err(e) => return Err(e),
         };
-        let mut app = Self::with_store(data_dir, store)?;
+        let mut app = Self::with_store(data_dir, store, true)?;
         app.key = Some(key.clone());
         Ok(app)
     }
 
-    fn with_store(data_dir: &Path, store: Store) -> Result<Hikae> {
+    fn with_store(data_dir: &Path, mut store: Store, encrypted: bool) -> Result<Hikae> {
         let builtin = Arc::new(Pack::builtin().map_err(pack_error)?);
         let config = crate::config::load(data_dir)?;
+        let trusted_keys = packs::trusted_keys(&mut store, &config, encrypted)?;
         let mut app = Hikae {
             store,
             builtin,
@@ -210,7 +211,7 @@ impl Hikae {
             older: Mutex::new(Vec::new()),
             packs: PackDir::new(data_dir),
             rules: Rules {
-                trusted_keys: config.packs.trusted_keys,
+                trusted_keys,
                 drill_mode: false,
             },
             data_dir: data_dir.to_path_buf(),

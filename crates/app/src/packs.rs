@@ -157,16 +157,16 @@ impl Hikae {
             .ok_or_else(|| Error::Input("no public key found".into()))?;
         minisign_verify::PublicKey::from_base64(&line)
             .map_err(|e| Error::Input(format!("not a minisign public key: {e}")))?;
-        let mut config = crate::config::load(&self.data_dir)?;
-        if !config.packs.trusted_keys.contains(&line) {
-            config.packs.trusted_keys.push(line.clone());
-            crate::config::save(&config, &self.data_dir)?;
-        }
-        self.rules.trusted_keys = config.packs.trusted_keys;
-        self.load_installed();
         let e =
             Event::new(&self.actor, Action::Settings).detail(format!("trusted signing key {line}"));
-        self.audit(e)?;
+        // kept in the encrypted store, where a file writer cannot add one
+        self.store.audit_with_next_write(e);
+        self.store
+            .set_trust_value(&format!("{TRUSTED_KEY}{line}"), "hikae pack trust")?;
+        if !self.rules.trusted_keys.contains(&line) {
+            self.rules.trusted_keys.push(line.clone());
+        }
+        self.load_installed();
         Ok(line)
     }
 }
@@ -175,4 +175,45 @@ impl Hikae {
 /// active (by an install or an audited rollback).
 pub(crate) fn active_key(pack_id: &str) -> String {
     format!("active:pack:{pack_id}")
+}
+
+const TRUSTED_KEY: &str = "trusted_key:";
+const KEYS_ADOPTED: &str = "trusted_keys_from_config";
+/// Keys the installer puts here (root-owned; one base64 minisign public key a line).
+const SYSTEM_KEYS: &str = "/etc/hikae/trusted-keys";
+
+/// The signing keys this PC trusts for packs and rosters: those the installer put in the
+/// root-owned `/etc/hikae/trusted-keys`, and those administrators added (`hikae pack trust`),
+/// kept in the encrypted store. `config.toml`'s `[packs] trusted_keys` is a file the ward PC's
+/// user can write: it counts on an unencrypted (demo) PC, and on an encrypted one only once, at
+/// the first open after keys moved into the store (then never again).
+pub(crate) fn trusted_keys(
+    store: &mut hikae_store::Store,
+    config: &crate::config::Config,
+    encrypted: bool,
+) -> Result<Vec<String>> {
+    let mut keys: Vec<String> = std::fs::read_to_string(SYSTEM_KEYS)
+        .map(|t| {
+            t.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter_map(hikae_packs::sign::public_key_line)
+                .collect()
+        })
+        .unwrap_or_default();
+    if encrypted && store.trust_value(KEYS_ADOPTED)?.is_none() {
+        for k in &config.packs.trusted_keys {
+            store.set_trust_value(&format!("{TRUSTED_KEY}{k}"), "adopted from config.toml")?;
+        }
+        store.set_trust_value(KEYS_ADOPTED, "done")?;
+    }
+    for (k, _) in store.trust_values(TRUSTED_KEY)? {
+        keys.push(k[TRUSTED_KEY.len()..].to_string());
+    }
+    if !encrypted {
+        keys.extend(config.packs.trusted_keys.iter().cloned());
+    }
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
 }

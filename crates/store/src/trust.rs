@@ -18,6 +18,21 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))
     }
 
+    /// Every (key, value) whose key starts with `prefix`, in key order.
+    pub fn trust_values(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT key, value FROM trust WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|r| r.collect())
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(rows)
+    }
+
     /// Sets `key` (with the queued audit entry, in one transaction). The triggers refuse a
     /// second setup administrator and a lower floor.
     pub fn set_trust_value(&mut self, key: &str, value: &str) -> Result<()> {
