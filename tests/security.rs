@@ -253,9 +253,7 @@ fn a_keyring_with_absurd_argon2_parameters_is_refused_at_once() {
 #[test]
 fn a_planted_plaintext_database_is_refused_and_left_untouched() {
     let (dir, _key) = secured();
-    let mut nurse = Hikae::unlock(dir.path(), "N0001", "333333")
-        .expect("unlock")
-        .expect("PIN");
+    let mut nurse = unlocked(dir.path(), "N0001", "333333");
     finalized_demo_as_nurse(&mut nurse);
     drop(nurse);
     // the attacker builds a plaintext Hikae database with a record of their choosing ...
@@ -304,21 +302,7 @@ fn finalized_demo_as_nurse(app: &mut Hikae) {
 /// no administrator reset, and failures at the start screen were not audited.
 #[test]
 fn spraying_a_pin_is_stopped_failures_are_audited_and_an_administrator_resets() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let setup =
-        Hikae::setup_encryption(dir.path(), "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
-    {
-        let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-            .expect("unlock")
-            .expect("PIN");
-        let key = signing_key();
-        admin.trust_key(&key.0).expect("trust");
-        let text = roster_text(1);
-        admin
-            .install_roster(&text, Some(&sign_roster(&text, &key.1, 1)))
-            .expect("roster");
-        admin.enrol("D0001", "222222").expect("enrol");
-    }
+    let (dir, _key, recovery_key) = secured_with_recovery();
     // one try each for ten IDs: under every per-ID limit
     for i in 0..10 {
         let id = format!("X{i:04}");
@@ -333,23 +317,21 @@ fn spraying_a_pin_is_stopped_failures_are_audited_and_an_administrator_resets() 
         .to_string();
     assert!(e.contains("this PC"), "{e}");
     // the administrator comes with the recovery key; a doctor may not reset
-    let mut admin = Hikae::unlock_with_recovery_key(dir.path(), &setup.recovery_key)
+    let mut admin = Hikae::unlock_with_recovery_key(dir.path(), &recovery_key)
         .expect("recovery")
         .expect("key");
     let (ids, pc) = admin.lockouts().expect("lockouts");
     assert!(pc.failures >= 10 && ids.len() >= 10, "{pc:?} {}", ids.len());
     admin.reset_lockout(None).expect("reset");
     drop(admin);
-    let mut doctor = Hikae::unlock(dir.path(), "D0001", "222222")
-        .expect("unlocked again")
-        .expect("PIN");
+    let mut doctor = unlocked(dir.path(), "D0001", "222222");
     let e = doctor
         .reset_lockout(None)
         .expect_err("not an administrator");
     assert_eq!(e.code(), "forbidden");
     // every start-screen failure is in the audit log, with the ID tried; the reset too
     drop(doctor);
-    let admin = Hikae::unlock_with_recovery_key(dir.path(), &setup.recovery_key)
+    let admin = Hikae::unlock_with_recovery_key(dir.path(), &recovery_key)
         .expect("recovery")
         .expect("key");
     let entries = admin.audit_check().expect("audit").entries;
@@ -379,9 +361,7 @@ fn spraying_a_pin_is_stopped_failures_are_audited_and_an_administrator_resets() 
 fn a_missing_or_rolled_back_roster_grants_nothing() {
     let (dir, key) = secured();
     {
-        let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-            .expect("unlock")
-            .expect("PIN");
+        let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
         let text = roster_text(2);
         admin
             .install_roster(&text, Some(&sign_roster(&text, &key.1, 2)))
@@ -418,9 +398,7 @@ fn a_missing_or_rolled_back_roster_grants_nothing() {
 fn before_a_roster_only_the_setup_administrator_administers() {
     let dir = tempfile::tempdir().expect("tempdir");
     Hikae::setup_encryption(dir.path(), "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
-    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-        .expect("unlock")
-        .expect("PIN");
+    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
     admin.enrol("N0001", "333333").expect("enrol");
     drop(admin);
     let e = Hikae::unlock(dir.path(), "N0001", "333333")
@@ -490,9 +468,7 @@ fn app_with_records() -> (tempfile::TempDir, Hikae) {
 #[test]
 fn every_record_use_case_checks_first_and_takes_whole_ids() {
     let (dir, _key) = secured();
-    let mut doctor = Hikae::unlock(dir.path(), "D0001", "222222")
-        .expect("unlock")
-        .expect("PIN");
+    let mut doctor = unlocked(dir.path(), "D0001", "222222");
     let rec = finalized_demo(&mut doctor, "nursing-soap");
     // whole ids only; the CLI resolves what a person typed
     assert_eq!(
@@ -502,9 +478,7 @@ fn every_record_use_case_checks_first_and_takes_whole_ids() {
     assert!(doctor.preview_html(&rec.id[..8]).is_err());
     assert_eq!(doctor.resolve_id(&rec.id[..8]).expect("resolve"), rec.id);
     drop(doctor);
-    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-        .expect("unlock")
-        .expect("PIN");
+    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
     for (what, e) in [
         ("correct", admin.correct(&rec.id, "理由", "管理 太郎").err()),
         ("preview", admin.preview_html(&rec.id).err()),
@@ -540,14 +514,10 @@ fn unenrolling_and_a_new_emergency_code_leave_old_keyring_copies_opening_nothing
     let keyring = dir.path().join("keyring.json");
     let old_copy = std::fs::read(&keyring).expect("copy of the keyring");
     {
-        let mut nurse = Hikae::unlock(dir.path(), "N0001", "333333")
-            .expect("unlock")
-            .expect("PIN");
+        let mut nurse = unlocked(dir.path(), "N0001", "333333");
         finalized_demo_as_nurse(&mut nurse);
     }
-    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-        .expect("unlock")
-        .expect("PIN");
+    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
     admin.unenrol("N0001").expect("unenrol");
     assert_eq!(
         admin.unenrol("A0001").expect_err("not oneself").code(),
@@ -561,9 +531,7 @@ fn unenrolling_and_a_new_emergency_code_leave_old_keyring_copies_opening_nothing
     assert!(Hikae::unlock(dir.path(), "N0001", "333333")
         .expect("counted")
         .is_none());
-    let doctor = Hikae::unlock(dir.path(), "D0001", "222222")
-        .expect("unlock")
-        .expect("the doctor's PIN was rewrapped");
+    let doctor = unlocked(dir.path(), "D0001", "222222");
     assert!(!doctor
         .search(&Default::default())
         .expect("records")
@@ -596,9 +564,7 @@ fn unenrolling_and_a_new_emergency_code_leave_old_keyring_copies_opening_nothing
     .expect("the old emergency code opens nothing");
     assert_eq!(e.code(), "database_error", "{e}");
     std::fs::write(&keyring, current).expect("restore");
-    let admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-        .expect("unlock")
-        .expect("PIN");
+    let admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
     let check = admin.audit_check().expect("audit");
     assert!(check.findings.is_empty(), "{:?}", check.findings);
     assert!(check.entries.iter().any(|e| e
@@ -615,19 +581,13 @@ fn an_interrupted_key_rotation_is_finished_at_the_next_unlock() {
     let (dir, _key) = secured();
     let old_copy = std::fs::read(dir.path().join("keyring.json")).expect("copy");
     {
-        let mut nurse = Hikae::unlock(dir.path(), "N0001", "333333")
-            .expect("unlock")
-            .expect("PIN");
+        let mut nurse = unlocked(dir.path(), "N0001", "333333");
         finalized_demo_as_nurse(&mut nurse);
     }
-    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-        .expect("unlock")
-        .expect("PIN");
+    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
     admin.unenrol_interrupted("N0001").expect("half a rotation");
     drop(admin);
-    let doctor = Hikae::unlock(dir.path(), "D0001", "222222")
-        .expect("unlock after the interruption")
-        .expect("PIN");
+    let doctor = unlocked(dir.path(), "D0001", "222222");
     assert_eq!(
         doctor.search(&Default::default()).expect("records").len(),
         1

@@ -186,11 +186,16 @@ pub const EMERGENCY_CODE: &str = "135790";
 /// An encrypted installation with a signed roster and PINs for the doctor (222222), the
 /// nurse (333333) and the clerk (444444). Returns the dir and the signing key.
 pub fn secured() -> (tempfile::TempDir, (String, String)) {
+    let (dir, key, _recovery) = secured_with_recovery();
+    (dir, key)
+}
+
+/// As [`secured`], also returning the recovery key printed at setup.
+pub fn secured_with_recovery() -> (tempfile::TempDir, (String, String), String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    Hikae::setup_encryption(dir.path(), "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
-    let mut admin = Hikae::unlock(dir.path(), "A0001", ADMIN_PIN)
-        .expect("unlock")
-        .expect("admin PIN");
+    let setup =
+        Hikae::setup_encryption(dir.path(), "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
+    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
     let key = signing_key();
     admin.trust_key(&key.0).expect("trust");
     let text = roster_text(1);
@@ -205,5 +210,12 @@ pub fn secured() -> (tempfile::TempDir, (String, String)) {
     ] {
         admin.enrol(id, pin).expect("enrol");
     }
-    (dir, key)
+    (dir, key, setup.recovery_key)
+}
+
+/// The app unlocked with a staff ID and the right PIN.
+pub fn unlocked(dir: &Path, id: &str, pin: &str) -> Hikae {
+    Hikae::unlock(dir, id, pin)
+        .expect("unlock")
+        .unwrap_or_else(|| panic!("{id}: the PIN opens"))
 }
