@@ -51,7 +51,7 @@ fn records(app: &mut Hikae) -> (Record, Record) {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = Hikae::open(dir.path()).expect("open");
+    let mut app = Hikae::open_demo(dir.path()).expect("open");
     let (ds, ward) = records(&mut app);
     let b_ds = app.template_of(&ds).expect("template");
     let b_ward = app.template_of(&ward).expect("template");

@@ -26,7 +26,7 @@ fn main() {
     let raw_sample = n.min(1_000);
     let server = FhirServer::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut app = hikae_app::Hikae::open(dir.path()).expect("open");
+    let mut app = hikae_app::Hikae::open_demo(dir.path()).expect("open");
     std::fs::write(
         dir.path().join("config.toml"),
         format!(

@@ -231,6 +231,7 @@ fn a_closed_stdout_ends_the_cli_quietly() {
         .arg("--data-dir")
         .arg(dir.path())
         .args(["list", "--limit", "100000"])
+        .env("HIKAE_DEMO", "1")
         .env_remove("HIKAE_DATA_DIR")
         .env_remove("HIKAE_USER")
         .stdout(Stdio::piped())

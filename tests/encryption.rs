@@ -137,7 +137,7 @@ fn a_wrong_pin_or_key_opens_nothing_and_changes_nothing() {
     assert!(Hikae::unlock_with_recovery_key(dir.path(), "AAAA-BBBB")
         .expect("wrong")
         .is_none());
-    let e = Hikae::open(dir.path()).err().expect("refused");
+    let e = Hikae::open_demo(dir.path()).err().expect("refused");
     assert_eq!(e.code(), "locked");
     // a key that is not this database's
     let other = hikae_auth::DataKey::generate();

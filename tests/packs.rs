@@ -68,7 +68,7 @@ fn signed(files: &Files, k: &Keys) -> (Vec<u8>, String) {
 }
 
 fn app_trusting(dir: &Path, k: &Keys) -> Hikae {
-    let mut app = Hikae::open(dir).expect("open");
+    let mut app = Hikae::open_demo(dir).expect("open");
     app.trust_key(&k.public).expect("trust");
     app
 }
@@ -402,7 +402,7 @@ fn malformed_packs_are_refused_with_the_reason_and_the_installed_pack_is_unchang
         before,
         "the installed pack is untouched"
     );
-    let reopened = Hikae::open(dir.path()).expect("reopen");
+    let reopened = Hikae::open_demo(dir.path()).expect("reopen");
     assert_eq!(
         reopened
             .template("ward-note")
@@ -447,7 +447,7 @@ fn a_draft_started_on_v1_still_opens_and_prints_after_v2_is_installed() {
     app.install_pack(&b2, Some(&s2), "管理者").expect("v2");
     drop(app);
 
-    let mut app = Hikae::open(dir.path()).expect("reopen");
+    let mut app = Hikae::open_demo(dir.path()).expect("reopen");
     let fresh = app
         .new_record(
             "ward-note",
@@ -509,7 +509,7 @@ fn an_installed_pack_changed_on_disk_is_not_used() {
     );
     std::fs::write(&archive_path, archive::build(&files).expect("build")).expect("write");
 
-    let app = Hikae::open(dir.path()).expect("the app still opens");
+    let app = Hikae::open_demo(dir.path()).expect("the app still opens");
     assert!(
         app.warnings
             .iter()
@@ -730,7 +730,7 @@ fn an_active_version_edited_back_outside_hikae_is_not_used() {
     drop(app);
     let active = dir.path().join("packs/ward-east/active");
     std::fs::write(&active, "0.1.0\n").expect("edit");
-    let app = Hikae::open(dir.path()).expect("open");
+    let app = Hikae::open_demo(dir.path()).expect("open");
     assert!(
         app.warnings
             .iter()
@@ -745,12 +745,12 @@ fn an_active_version_edited_back_outside_hikae_is_not_used() {
     drop(app);
     // put back as it was, then roll back the audited way: that is used
     std::fs::write(&active, "0.2.0\n").expect("restore");
-    let mut app = Hikae::open(dir.path()).expect("open");
+    let mut app = Hikae::open_demo(dir.path()).expect("open");
     assert!(app.template("ward-note").is_ok(), "{:?}", app.warnings);
     app.rollback_pack("ward-east", Some("0.1.0"), "v2の不具合", "管理者")
         .expect("rollback");
     drop(app);
-    let app = Hikae::open(dir.path()).expect("open");
+    let app = Hikae::open_demo(dir.path()).expect("open");
     assert!(app.warnings.is_empty(), "{:?}", app.warnings);
     assert_eq!(
         app.template("ward-note")

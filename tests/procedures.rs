@@ -33,7 +33,7 @@ fn ticking_records_who_and_when_and_survives_a_restart() {
     assert!((chrono::Utc::now() - t.at).num_seconds() < 60);
 
     drop(app);
-    let app = Hikae::open(dir.path()).expect("reopen");
+    let app = Hikae::open_demo(dir.path()).expect("reopen");
     let again = app
         .open_checklist(PROC)
         .expect("open")

@@ -259,7 +259,7 @@ fn a_planted_plaintext_database_is_refused_and_left_untouched() {
     // the attacker builds a plaintext Hikae database with a record of their choosing ...
     let forge = tempfile::tempdir().expect("tempdir");
     {
-        let mut a = Hikae::open(forge.path()).expect("open");
+        let mut a = Hikae::open_demo(forge.path()).expect("open");
         let f = demo_fixture("nursing-soap");
         a.new_record(
             "nursing-soap",
@@ -419,7 +419,7 @@ fn a_restored_database_or_a_deleted_anchor_is_found_at_the_next_open() {
     let copy = tempfile::tempdir().expect("tempdir");
     std::fs::copy(dir.path().join("hikae.db"), copy.path().join("hikae.db")).expect("copy");
     // more work after the copy was taken
-    let mut app = Hikae::open(dir.path()).expect("open");
+    let mut app = Hikae::open_demo(dir.path()).expect("open");
     assert!(app.warnings.is_empty(), "{:?}", app.warnings);
     finalized_demo(&mut app, "sbar-handover");
     drop(app);
@@ -428,7 +428,7 @@ fn a_restored_database_or_a_deleted_anchor_is_found_at_the_next_open() {
         let _ = std::fs::remove_file(dir.path().join(format!("hikae.db{suffix}")));
     }
     std::fs::copy(copy.path().join("hikae.db"), dir.path().join("hikae.db")).expect("restore");
-    let app = Hikae::open(dir.path()).expect("open");
+    let app = Hikae::open_demo(dir.path()).expect("open");
     assert!(
         app.warnings.iter().any(|w| w.contains("are missing")),
         "{:?}",
@@ -446,7 +446,7 @@ fn a_restored_database_or_a_deleted_anchor_is_found_at_the_next_open() {
     let (dir, app) = app_with_records();
     drop(app);
     std::fs::remove_file(dir.path().join("hikae.db.audit-anchor")).expect("delete anchor");
-    let app = Hikae::open(dir.path()).expect("open");
+    let app = Hikae::open_demo(dir.path()).expect("open");
     assert!(
         app.warnings
             .iter()
@@ -635,4 +635,153 @@ fn a_key_added_to_config_toml_signs_nothing() {
         .expect("the forged roster is refused")
         .to_string();
     assert!(e.contains("roster"), "{e}");
+}
+
+/// Finding 1: without setup the store was plain SQLite, and `hikae demo` into a fresh folder
+/// left patient text readable in hikae.db.
+#[test]
+fn nothing_is_stored_unencrypted_without_an_explicit_demo_mode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fresh = dir.path().join("ward-pc");
+    // a ward PC that was never set up: every command that would store anything is refused,
+    // and nothing is created
+    for args in [
+        &["demo"][..],
+        &[
+            "new",
+            "sbar-handover",
+            "--patient-id",
+            "P-1",
+            "--patient-name",
+            "架空 花子",
+            "--author",
+            "看護師",
+        ][..],
+        &["list"][..],
+    ] {
+        let out = cli_installed(&fresh, args);
+        assert!(!out.status.success(), "{args:?} ran without setup");
+        let e = stderr(&out);
+        assert!(e.contains("not set up") && e.contains("hikae setup"), "{e}");
+    }
+    assert!(
+        !fresh.join("hikae.db").exists(),
+        "no database is made before setup"
+    );
+    // the same for the app's API
+    let e = Hikae::open_demo(&fresh).map(|_| ()); // explicit demo mode: allowed
+    assert!(e.is_ok(), "{e:?}");
+    assert_eq!(Hikae::protection(&fresh), hikae_app::Protection::Demo);
+    std::fs::remove_dir_all(&fresh).expect("clean");
+
+    // demo mode is explicit, and marked on every page it prints
+    let out = cli(
+        &fresh,
+        &[
+            "demo",
+            "--out",
+            dir.path().join("pdf").to_str().expect("utf-8"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("demo mode"), "{}", stderr(&out));
+    assert!(fresh.join(hikae_app::DEMO_MARKER).is_file());
+    let pdf = std::fs::read_dir(dir.path().join("pdf"))
+        .expect("pdfs")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .expect("a demo PDF");
+    for page in 1..=pdf_pages(&pdf) {
+        let t = pdf_page_text(&pdf, page);
+        assert!(t.contains("デモ"), "page {page} is marked demo: {t}");
+    }
+    // and a demo folder is not opened as one without saying so
+    let out = cli_installed(&fresh, &["list"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("demo folder"), "{}", stderr(&out));
+    let out = cli(&fresh, &["status"]);
+    assert!(stdout(&out).contains("NOT encrypted"), "{}", stdout(&out));
+
+    // records that were not made in demo mode are never opened unencrypted, even with --demo
+    let planted = dir.path().join("planted");
+    std::fs::create_dir_all(&planted).expect("mkdir");
+    drop(hikae_store::Store::open(&planted.join("hikae.db")).expect("plain db"));
+    let before = std::fs::read(planted.join("hikae.db")).expect("read");
+    let out = cli(&planted, &["list"]);
+    assert!(!out.status.success(), "a plain database was opened");
+    assert!(
+        stderr(&out).contains("not made in demo mode"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(planted.join("hikae.db")).expect("read"),
+        before
+    );
+
+    // setting a demo folder up for real encrypts it, and it is a demo no longer
+    let out = std::process::Command::new(hikae_bin())
+        .arg("--data-dir")
+        .arg(&fresh)
+        .args(["setup", "--admin-id", "A0001"])
+        .env("HIKAE_PIN", ADMIN_PIN)
+        .env("HIKAE_EMERGENCY_CODE", EMERGENCY_CODE)
+        .env_remove("HIKAE_DEMO")
+        .output()
+        .expect("setup");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!fresh.join(hikae_app::DEMO_MARKER).exists());
+    let db = std::fs::read(fresh.join("hikae.db")).expect("db");
+    assert!(!db.starts_with(b"SQLite format 3"), "encrypted");
+    assert_eq!(Hikae::protection(&fresh), hikae_app::Protection::Pin);
+}
+
+/// Without a TPM, an administrator can require passphrases for every way in; the policy is
+/// kept in the encrypted store and never claims more than the keyring holds.
+#[test]
+fn the_passphrase_policy_needs_every_way_in_to_be_a_passphrase() {
+    let (dir, _key) = secured();
+    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
+    let e = admin
+        .set_passphrase_policy(true)
+        .expect_err("PINs remain")
+        .to_string();
+    assert!(
+        e.contains("account D0001") && e.contains("emergency"),
+        "{e}"
+    );
+    let pass = |id: &str| format!("長い合言葉 {id} の控え");
+    for id in ["A0001", "D0001", "N0001", "C0001", "L0001"] {
+        admin
+            .enrol(id, &pass(id))
+            .expect("re-enrol with a passphrase");
+    }
+    admin
+        .set_emergency_code(Some("病棟の緊急コード二〇二六"))
+        .expect("new code");
+    admin.set_passphrase_policy(true).expect("policy on");
+    assert_eq!(
+        Hikae::protection(dir.path()),
+        hikae_app::Protection::Passphrase
+    );
+    let e = admin
+        .enrol("N0002", "123456")
+        .expect_err("a PIN under the policy")
+        .to_string();
+    assert!(e.contains("passphrase of at least 12"), "{e}");
+    admin
+        .enrol("N0002", "もうひとつの長い合言葉です")
+        .expect("a passphrase");
+    let log = admin
+        .audit_entries(&hikae_app::AuditQuery::default())
+        .expect("audit");
+    assert!(
+        log.iter()
+            .any(|e| e.event.detail.as_deref() == Some("passphrase policy on")),
+        "audited"
+    );
+    drop(admin);
+    assert!(Hikae::unlock(dir.path(), "D0001", &pass("D0001"))
+        .expect("unlock")
+        .is_some());
 }

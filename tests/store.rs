@@ -12,7 +12,7 @@ use serde_json::json;
 fn a_draft_saved_is_there_after_reopening() {
     let dir = tempfile::tempdir().expect("tempdir");
     let id = {
-        let mut app = hikae_app::Hikae::open(dir.path()).expect("open");
+        let mut app = hikae_app::Hikae::open_demo(dir.path()).expect("open");
         let rec = app
             .new_record(
                 "sbar-handover",
@@ -34,7 +34,7 @@ fn a_draft_saved_is_there_after_reopening() {
         );
         rec.id
     };
-    let app = hikae_app::Hikae::open(dir.path()).expect("reopen");
+    let app = hikae_app::Hikae::open_demo(dir.path()).expect("reopen");
     let rec = app.get(&id).expect("get");
     assert_eq!(rec.values["situation"], "発熱あり");
     assert_eq!(
@@ -228,7 +228,7 @@ fn an_existing_database_is_migrated_with_its_records() {
     let old_id = {
         let mut old = Store::open_at_version(&path, 1).expect("v1 store");
         assert_eq!(old.schema_version().expect("version"), 1);
-        let app = hikae_app::Hikae::open(tempfile::tempdir().expect("t").path())
+        let app = hikae_app::Hikae::open_demo(tempfile::tempdir().expect("t").path())
             .expect("app for provenance");
         let bound = app.template("sbar-handover").expect("template");
         let t = bound.template();
@@ -260,7 +260,8 @@ fn an_existing_database_is_migrated_with_its_records() {
             .expect("insert v1 row");
         "11111111-2222-4333-8444-555555555555".to_string()
     };
-    let app = hikae_app::Hikae::open(dir.path()).expect("open migrates");
+    std::fs::write(dir.path().join(hikae_app::DEMO_MARKER), "").expect("marker");
+    let app = hikae_app::Hikae::open_demo(dir.path()).expect("open migrates");
     assert_eq!(
         app.test_store().schema_version().expect("version"),
         SCHEMA_VERSION
@@ -309,7 +310,11 @@ fn a_damaged_database_file_gives_a_clear_error_and_is_left_untouched() {
         .collect();
     std::fs::write(&path, &junk).expect("write junk");
     std::fs::write(dir.path().join("notes.txt"), "other data").expect("write other");
-    let err = hikae_app::Hikae::open(dir.path()).err().expect("refused");
+    // a demo folder (on a set-up PC the database is encrypted: tests/encryption.rs)
+    std::fs::write(dir.path().join(hikae_app::DEMO_MARKER), "").expect("marker");
+    let err = hikae_app::Hikae::open_demo(dir.path())
+        .err()
+        .expect("refused");
     let msg = err.to_string();
     assert!(
         msg.contains("not a Hikae database") && msg.contains("hikae.db"),
@@ -332,15 +337,15 @@ fn a_damaged_database_file_gives_a_clear_error_and_is_left_untouched() {
     // a truncated real database
     let dir2 = tempfile::tempdir().expect("tempdir");
     {
-        let mut app = hikae_app::Hikae::open(dir2.path()).expect("open");
+        let mut app = hikae_app::Hikae::open_demo(dir2.path()).expect("open");
         finalized_demo(&mut app, "discharge-summary");
     }
     let p2 = dir2.path().join("hikae.db");
     let _ = std::fs::remove_file(dir2.path().join("hikae.db-wal"));
     let bytes = std::fs::read(&p2).expect("read");
     std::fs::write(&p2, &bytes[..bytes.len() / 3]).expect("truncate");
-    let err =
-        hikae_app::Hikae::open(dir2.path()).and_then(|a| a.search(&Query::default()).map(|_| ()));
+    let err = hikae_app::Hikae::open_demo(dir2.path())
+        .and_then(|a| a.search(&Query::default()).map(|_| ()));
     assert!(err.is_err(), "a truncated database is reported");
     assert_eq!(std::fs::read(&p2).expect("read").len(), bytes.len() / 3);
 }
@@ -352,7 +357,7 @@ fn typing_child() {
     let Ok(dir) = std::env::var("HIKAE_CRASH_DIR") else {
         return;
     };
-    let mut app = hikae_app::Hikae::open(std::path::Path::new(&dir)).expect("open");
+    let mut app = hikae_app::Hikae::open_demo(std::path::Path::new(&dir)).expect("open");
     let id = std::env::var("HIKAE_CRASH_RECORD").expect("record id");
     let mut text = String::new();
     for i in 0..100_000 {
@@ -368,7 +373,7 @@ fn crash_while_typing_loses_at_most_the_unacknowledged_keystroke() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("tempdir");
     let id = {
-        let mut app = hikae_app::Hikae::open(dir.path()).expect("open");
+        let mut app = hikae_app::Hikae::open_demo(dir.path()).expect("open");
         app.new_record(
             "sbar-handover",
             patient("DEMO-2", "架空 次郎"),
@@ -404,7 +409,7 @@ fn crash_while_typing_loses_at_most_the_unacknowledged_keystroke() {
         }
     }
     let _ = child.wait();
-    let app = hikae_app::Hikae::open(dir.path()).expect("reopen after crash");
+    let app = hikae_app::Hikae::open_demo(dir.path()).expect("reopen after crash");
     let text = app.get(&id).expect("record").values["situation"]
         .as_str()
         .unwrap_or("")

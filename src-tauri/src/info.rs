@@ -16,6 +16,14 @@ pub struct AppInfo {
     pub data_dir: String,
     /// The data is encrypted: the start screen asks for a staff ID and PIN.
     pub encrypted: bool,
+    /// Nothing is set up on this PC yet: the first-run setup screen comes first.
+    pub needs_setup: bool,
+    /// Demo mode (`--demo`): fictional data only, not encrypted; a banner on every screen.
+    pub demo: bool,
+    /// What protects the data at rest, for the start screen: "tpm" (keys sealed to this PC's
+    /// TPM), "passphrase" (every way in is a long passphrase), "pin" (PINs only: a copied
+    /// disk can be guessed offline), "demo" (not encrypted), "none" (not set up).
+    pub protection: String,
     pub packs: Vec<PackInfo>,
     pub warnings: Vec<String>,
 }
@@ -35,7 +43,12 @@ pub fn app_info(state: State<AppState>) -> CmdResult<AppInfo> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION"),
         data_dir: state.data_dir.display().to_string(),
-        encrypted: state.encrypted,
+        encrypted: state.is_encrypted(),
+        needs_setup: !state.is_encrypted() && !state.demo,
+        demo: state.demo,
+        protection: hikae_app::Hikae::protection(&state.data_dir)
+            .code()
+            .to_string(),
         packs: app
             .as_ref()
             .map(|a| {
@@ -120,7 +133,7 @@ pub fn ui_ready(screen: String) {
 /// them. (Local accounts with PINs replace this; until then it is a name, not a login.)
 #[tauri::command]
 pub fn set_user(state: State<AppState>, name: String) -> CmdResult<()> {
-    if state.encrypted {
+    if state.is_encrypted() {
         return Err(hikae_app::Error::Locked("log in with your staff ID and PIN".into()).into());
     }
     Ok(state.lock()?.name_user(&name)?)

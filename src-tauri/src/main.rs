@@ -16,6 +16,7 @@ mod ts_types;
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, MutexGuard};
 
 use error::CmdError;
@@ -24,7 +25,10 @@ use error::CmdError;
 /// not unlocked yet (nobody has logged in since the app started).
 pub struct AppState {
     pub data_dir: PathBuf,
-    pub encrypted: bool,
+    /// Set up (encrypted): the start screen asks for a login. False until the first-run setup.
+    pub encrypted: AtomicBool,
+    /// Started with `--demo`: fictional data, unencrypted, marked everywhere.
+    pub demo: bool,
     app: Mutex<Option<hikae_app::Hikae>>,
     pub sync: sync::SyncRuns,
     pub monitor: continuity::MonitorState,
@@ -48,6 +52,10 @@ impl DerefMut for AppGuard<'_> {
 }
 
 impl AppState {
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn slot(&self) -> Result<MutexGuard<'_, Option<hikae_app::Hikae>>, CmdError> {
         self.app.lock().map_err(|_| CmdError {
             code: error::INTERNAL,
@@ -64,6 +72,11 @@ impl AppState {
         }
         Ok(AppGuard(guard))
     }
+}
+
+/// `--demo`: a folder that is not set up opens as a demo (fictional data only).
+fn demo_flag() -> bool {
+    std::env::args().skip(1).any(|a| a == "--demo")
 }
 
 /// `--data-dir DIR`, else HIKAE_DATA_DIR, else the per-user data folder.
@@ -96,31 +109,41 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let encrypted = hikae_app::Hikae::is_encrypted(&dir);
-    // encrypted data opens at the first login; unencrypted (demos, development) opens now
-    let app = if encrypted {
-        None
-    } else {
-        match hikae_app::Hikae::open(&dir) {
+    use hikae_app::{Hikae, Installation};
+    let demo = demo_flag();
+    let installation = Hikae::installation(&dir);
+    // encrypted data opens at the first login; a PC not set up shows the first-run setup;
+    // only --demo opens a folder without encryption (fictional data, marked everywhere)
+    let app = match installation {
+        Installation::Encrypted => None,
+        _ if demo => match Hikae::open_demo(&dir) {
             Ok(a) => {
                 for w in &a.warnings {
                     eprintln!("hikae: warning: {w}");
                 }
+                eprintln!("hikae: demo mode — fictional data only, not encrypted");
                 Some(a)
             }
             Err(e) => {
-                // the store is refused (damaged, newer schema): say so and leave the data untouched
+                // the store is refused (damaged, newer schema, not a demo): say so, touch nothing
                 eprintln!("hikae: {e}");
                 std::process::exit(1);
             }
+        },
+        Installation::Demo => {
+            eprintln!("hikae: {} is a demo folder (fictional data, not encrypted): start with --demo to use it", dir.display());
+            std::process::exit(1);
         }
+        Installation::NotSetUp => None,
     };
+    let encrypted = installation == Installation::Encrypted;
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
             monitor: continuity::MonitorState::new(&dir),
             data_dir: dir,
-            encrypted,
+            encrypted: AtomicBool::new(encrypted),
+            demo,
             app: Mutex::new(app),
             sync: sync::SyncRuns::default(),
         })
@@ -147,6 +170,7 @@ fn main() {
             info::ui_ready,
             info::set_user,
             info::record_setting,
+            session::setup_pc,
             session::login,
             session::break_glass,
             session::lock_screen,

@@ -51,6 +51,41 @@ fn refresh_roster_later(app: tauri::AppHandle) {
     });
 }
 
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SetupView {
+    /// Shown once, to be written down and kept in the safe: it opens the data if every PIN
+    /// is lost. It is not stored anywhere in clear.
+    pub recovery_key: String,
+}
+
+/// First-run setup of a new PC: the administrator's staff ID and PIN (or passphrase) and the
+/// ward's emergency code. Encrypts the data folder; afterwards the start screen asks for a
+/// login. Refused once set up, and in demo mode.
+#[tauri::command]
+pub fn setup_pc(
+    state: State<AppState>,
+    admin_id: String,
+    pin: String,
+    emergency_code: String,
+) -> CmdResult<SetupView> {
+    let slot = state.slot()?;
+    if state.demo || slot.is_some() || state.is_encrypted() {
+        return Err(hikae_app::Error::Conflict(
+            "this PC is already set up (or runs as a demo): setup runs once, on a new PC".into(),
+        )
+        .into());
+    }
+    let setup = Hikae::setup_encryption(&state.data_dir, &admin_id, &pin, &emergency_code)?;
+    state
+        .encrypted
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    drop(slot);
+    Ok(SetupView {
+        recovery_key: setup.recovery_key,
+    })
+}
+
 /// Staff ID and PIN: opens the data at the first login, switches or resumes the session later.
 #[tauri::command]
 pub fn login(

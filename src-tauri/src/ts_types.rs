@@ -96,6 +96,7 @@ fn declarations() -> Vec<Decl> {
         procedures::RunView,
         // who is at the keyboard, the audit log
         session::SessionView,
+        session::SetupView,
         hikae_app::audit::Action,
         hikae_app::audit::Actor,
         audit::EntryView,

@@ -12,16 +12,29 @@ pub fn hikae_bin() -> &'static str {
     env!("CARGO_BIN_EXE_hikae")
 }
 
-/// Runs the real CLI with a data dir.
+/// Runs the real CLI with a data dir; a folder that is not set up is used in demo mode
+/// (`HIKAE_DEMO=1`: fictional data, unencrypted, marked デモ DEMO).
 pub fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(hikae_bin())
-        .arg("--data-dir")
+    cli_command(data, args)
+        .env("HIKAE_DEMO", "1")
+        .output()
+        .expect("run hikae")
+}
+
+/// Runs the real CLI the way it runs on a ward PC: no demo mode.
+pub fn cli_installed(data: &Path, args: &[&str]) -> Output {
+    cli_command(data, args).output().expect("run hikae")
+}
+
+fn cli_command(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(hikae_bin());
+    c.arg("--data-dir")
         .arg(data)
         .args(args)
         .env_remove("HIKAE_DATA_DIR")
         .env_remove("HIKAE_USER")
-        .output()
-        .expect("run hikae")
+        .env_remove("HIKAE_DEMO");
+    c
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -85,7 +98,7 @@ pub fn patient(id: &str, name: &str) -> Patient {
 /// A fresh app in a temp dir (kept alive by the returned guard).
 pub fn app() -> (tempfile::TempDir, Hikae) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = Hikae::open(dir.path()).expect("open app");
+    let app = Hikae::open_demo(dir.path()).expect("open app");
     (dir, app)
 }
 

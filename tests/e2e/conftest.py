@@ -18,6 +18,12 @@ APP = Path(os.environ.get("HIKAE_APP", ROOT / "target" / "debug" / "hikae-deskto
 CLI = Path(os.environ.get("HIKAE_CLI", ROOT / "target" / "debug" / "hikae"))
 SHOTS = Path(os.environ.get("HIKAE_SHOTS", ROOT / "target" / "e2e-screenshots"))
 
+# A folder that is not set up opens only in demo mode (fictional data, not encrypted). The CLI
+# reads HIKAE_DEMO (it is ignored for folders that are set up, so secured_dir is unaffected);
+# the desktop app ignores it and takes only the --demo argument (new_session below).
+os.environ["HIKAE_DEMO"] = "1"
+DEMO = "--demo"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -96,9 +102,11 @@ def driver_server(data_dir):
 
 
 def new_session(args=None):
+    """A session of the desktop app. No args: the shared demo folder (data_dir, through
+    HIKAE_DATA_DIR), which opens only with --demo; otherwise exactly the args given."""
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
-    opts.set_capability("tauri:options", {"application": str(APP), "args": list(args or [])})
+    opts.set_capability("tauri:options", {"application": str(APP), "args": [DEMO] if args is None else list(args)})
     d = webdriver.Remote(command_executor=f"http://127.0.0.1:{PORT}", options=opts)
     d.implicitly_wait(5)
     d.set_script_timeout(5)

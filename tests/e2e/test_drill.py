@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CLI, fhir_stats as stats, finalized, new_session, shot
+from conftest import CLI, DEMO, fhir_stats as stats, finalized, new_session, shot
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -59,7 +59,7 @@ def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server
         cli(data, "templates")  # the data folder is set up (unencrypted) before the app opens it
         # one real record made before the drill: it must reach the server (the sync works)
         finalized(data, "nursing-soap", "REAL-0001", "実在 記録")
-        d = new_session(["--data-dir", str(data)])
+        d = new_session([DEMO, "--data-dir", str(data)])
         try:
             # unencrypted (demo) install: no login, so this person may run drills
             d.find_element(By.ID, "user").clear()

@@ -6,7 +6,7 @@ import re
 import subprocess
 import time
 
-from conftest import APP, CLI
+from conftest import APP, CLI, DEMO
 
 
 def inet_connects(trace: str) -> list[str]:
@@ -16,7 +16,7 @@ def inet_connects(trace: str) -> list[str]:
 def test_the_desktop_app_connects_nowhere(tmp_path, data_dir):
     log = tmp_path / "app.strace"
     proc = subprocess.Popen(
-        ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(log), str(APP), "--data-dir", str(data_dir)],
+        ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(log), str(APP), DEMO, "--data-dir", str(data_dir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         env=dict(os.environ, HIKAE_BENCH_READY="1"),
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CLI, fhir_stats as stats, finalized, new_session, shot
+from conftest import CLI, DEMO, fhir_stats as stats, finalized, new_session, shot
 
 
 def cli(data: Path, *args: str) -> str:
@@ -28,7 +28,7 @@ def test_sync_screen_sends_shows_refusals_and_maps_temporary_ids(driver_server, 
         ok = [finalized(data, "sbar-handover", f"P-00{i}", "架空 太郎") for i in range(3)]
         bad = finalized(data, "nursing-soap", "UNKNOWN-1", "架空 未登録")
         finalized(data, "nursing-soap", "DT-20261121-0900-ABC", "救急 仮名")
-        d = new_session(["--data-dir", str(data)])
+        d = new_session([DEMO, "--data-dir", str(data)])
         try:
             d.find_element(By.ID, "user").send_keys("看護師 見本")
             d.find_element(By.ID, "start").click()

@@ -46,7 +46,7 @@ impl Hikae {
                     rec.id, rec.patient.id, rec.patient.name
                 ))
             })?;
-            parts.push((doc, render::page_frame(b.template(), &rec)));
+            parts.push((doc, self.frame(b.template(), &rec)));
             progress(BatchProgress { done: i + 1, total });
         }
         let refs: Vec<_> = parts.iter().map(|(d, f)| (d, f)).collect();

@@ -1,6 +1,7 @@
 //! Working through a downtime procedure: start a run, tick steps (who and when), end it,
 //! print it. Step numbers refer to the pack version the run was started with.
 
+use hikae_auth::session::Permission;
 use std::sync::Arc;
 
 use super::Hikae;
@@ -40,6 +41,7 @@ impl Hikae {
 
     /// The run of `procedure_id` still in progress, if any (the newest one).
     pub fn open_checklist(&self, procedure_id: &str) -> Result<Option<ChecklistRun>> {
+        self.require(Permission::Read)?;
         Ok(self
             .store
             .checklists(Some(procedure_id))?
@@ -48,6 +50,7 @@ impl Hikae {
     }
 
     pub fn start_checklist(&mut self, procedure_id: &str, by: &str) -> Result<ChecklistRun> {
+        self.require(Permission::WriteDraft)?;
         let by = person(by)?;
         let (pack, _) = self.procedure(procedure_id)?;
         self.store
@@ -62,6 +65,7 @@ impl Hikae {
         done: bool,
         by: &str,
     ) -> Result<ChecklistRun> {
+        self.require(Permission::WriteDraft)?;
         let by = person(by)?;
         let run = self.store.checklist(run_id)?;
         let proc = self.procedure_of(&run)?;
@@ -89,6 +93,7 @@ impl Hikae {
     }
 
     pub fn end_checklist(&mut self, run_id: &str, by: &str) -> Result<ChecklistRun> {
+        self.require(Permission::WriteDraft)?;
         let by = person(by)?;
         self.store.end_checklist(run_id, by)
     }
@@ -104,6 +109,10 @@ impl Hikae {
     /// The checklist on paper: every step with its role, tick, who and when. Without a run,
     /// a blank sheet to tick by hand.
     pub fn checklist_pdf(&self, procedure_id: &str, run_id: Option<&str>) -> Result<Pdf> {
+        // a blank sheet holds nothing about anyone: it prints for whoever is at the PC
+        if run_id.is_some() {
+            self.require(Permission::Read)?;
+        }
         let run = run_id.map(|id| self.store.checklist(id)).transpose()?;
         let proc = match &run {
             Some(r) if r.procedure_id != procedure_id => {
@@ -115,7 +124,8 @@ impl Hikae {
             Some(r) => self.procedure_of(r)?,
             None => self.procedure(procedure_id)?.1,
         };
-        let (doc, frame) = checklist_document(&proc, run.as_ref(), &self.contacts());
+        let (doc, mut frame) = checklist_document(&proc, run.as_ref(), &self.contacts());
+        self.mark_demo(&mut frame);
         pdf::render(
             &doc,
             &frame,

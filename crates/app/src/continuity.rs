@@ -380,6 +380,7 @@ impl Hikae {
                 f.watermark = Some(DRILL_MARK.to_string());
                 f.header_right = format!("【訓練】{}", f.header_right);
             }
+            self.mark_demo(&mut f);
             f
         };
         let mut parts = Vec::new();

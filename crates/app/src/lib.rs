@@ -59,7 +59,7 @@ pub mod render {
 
 pub use audit_review::AuditCheck;
 pub use batch::{BatchProgress, MAX_BATCH};
-pub use security::{FetchedRoster, Setup};
+pub use security::{FetchedRoster, Protection, Setup};
 
 use hikae_auth::session::Permission;
 use hikae_auth::{DataKey, Keyring};
@@ -72,6 +72,24 @@ use hikae_packs::{Pack, PackProblem, Template};
 use hikae_store::{NewRecord, Store};
 
 pub const DB_FILE: &str = "hikae.db";
+/// Marks a data folder made in demo mode (`--demo`).
+pub const DEMO_MARKER: &str = "DEMO";
+const DEMO_MARKER_TEXT: &str =
+    "Hikae demo folder (--demo): fictional data only, NOT encrypted. Never use it for patients.\n";
+/// The watermark on every page made in demo mode.
+pub const DEMO_MARK: &str = "デモ DEMO";
+const DEMO_STATUS: &str = "デモ（架空データ・暗号化なし）";
+
+/// What a data folder is, before anything is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Installation {
+    /// Set up: encrypted, opens at a login.
+    Encrypted,
+    /// Made with `--demo`: fictional data, not encrypted, marked on every page.
+    Demo,
+    /// Nothing set up yet: the administrator's first-run setup comes first.
+    NotSetUp,
+}
 
 /// Where the data lives: `--data-dir`, else `HIKAE_DATA_DIR` (both resolved by the caller),
 /// else the per-OS data directory.
@@ -139,6 +157,8 @@ pub struct Hikae {
     session: Option<hikae_auth::session::Session>,
     /// Screen locked: nothing is read or written until someone logs in again.
     locked: bool,
+    /// Opened with `--demo` (see [`Hikae::open_demo`]).
+    demo: bool,
 }
 
 /// Autosave writes on every change; the audit log gets one "edit" per record, person and
@@ -152,17 +172,69 @@ impl Hikae {
         Keyring::exists(data_dir)
     }
 
-    /// Opens the data of an unencrypted installation. Refused where the data is encrypted
-    /// (a keyring exists): use [`Hikae::open_with_key`] after unlocking.
-    pub fn open(data_dir: &Path) -> Result<Hikae> {
+    /// What this data folder is: set up (encrypted; opens at a login), a demo made with
+    /// `--demo`, or not set up yet (the first-run setup comes first).
+    pub fn installation(data_dir: &Path) -> Installation {
         if Keyring::exists(data_dir) {
-            return Err(Error::Locked(
-                "the data on this PC is encrypted: unlock it with a staff ID and PIN, or the recovery key".into(),
-            ));
+            Installation::Encrypted
+        } else if data_dir.join(DEMO_MARKER).is_file() {
+            Installation::Demo
+        } else {
+            Installation::NotSetUp
         }
-        hikae_files::private_dir(data_dir)?;
+    }
+
+    /// Opens a demo folder (`--demo`): fictional data only, not encrypted, every page and
+    /// screen marked デモ DEMO. A new folder becomes a demo folder; a folder with records that
+    /// were not made in demo mode is refused (an administrator sets it up, which encrypts them),
+    /// and encrypted data opens only at a login.
+    pub fn open_demo(data_dir: &Path) -> Result<Hikae> {
+        let marker = data_dir.join(DEMO_MARKER);
+        match Self::installation(data_dir) {
+            Installation::Encrypted => {
+                return Err(Error::Locked(
+                    "the data on this PC is encrypted: unlock it with a staff ID and PIN, or the recovery key".into(),
+                ))
+            }
+            Installation::NotSetUp if data_dir.join(DB_FILE).exists() => {
+                return Err(Error::BadState {
+                    id: data_dir.display().to_string(),
+                    reason: "this folder holds records that are not encrypted and were not made in demo mode: an administrator sets this PC up (the first-run screen, or `hikae setup`), which encrypts them; demo mode never opens them".into(),
+                })
+            }
+            Installation::NotSetUp => {
+                hikae_files::private_dir(data_dir)?;
+                hikae_files::write_atomically(&marker, DEMO_MARKER_TEXT.as_bytes())?;
+            }
+            Installation::Demo => hikae_files::private_dir(data_dir)?,
+        }
         let store = Store::open(&data_dir.join(DB_FILE))?;
-        Self::with_store(data_dir, store, false)
+        let mut app = Self::with_store(data_dir, store, false)?;
+        app.demo = true;
+        Ok(app)
+    }
+
+    /// Demo mode: nothing here is encrypted, and everything it prints says so.
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
+    /// The page frame of a record's PDF, with the demo mark in demo mode.
+    pub(crate) fn frame(&self, template: &Template, rec: &Record) -> hikae_doc::pdf::PageFrame {
+        let mut f = pack_render::page_frame(template, rec);
+        self.mark_demo(&mut f);
+        f
+    }
+
+    /// Marks a page frame デモ DEMO in demo mode (unchanged otherwise).
+    pub(crate) fn mark_demo(&self, f: &mut hikae_doc::pdf::PageFrame) {
+        if self.demo {
+            f.watermark = Some(DEMO_MARK.to_string());
+            f.status_mark = Some(match f.status_mark.take() {
+                Some(m) => format!("{DEMO_STATUS}・{m}"),
+                None => DEMO_STATUS.to_string(),
+            });
+        }
     }
 
     /// Opens encrypted data with the data key from the keyring. A missing database file is
@@ -224,6 +296,7 @@ impl Hikae {
             key: None,
             session: None,
             locked: false,
+            demo: false,
         };
         app.load_installed();
         app.check_audit_anchor()?;
@@ -695,7 +768,7 @@ impl Hikae {
         self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let b = self.template_of(&rec)?;
-        pack_render::pdf(&b.pack, b.template(), &rec)
+        pack_render::pdf_framed(&b.pack, b.template(), &rec, self.frame(b.template(), &rec))
     }
 
     /// The HTML fragment of the on-screen preview: the same HTML the PDF is laid out from.

@@ -17,6 +17,49 @@ use hikae_store::Store;
 
 /// Trust settings kept in the encrypted store.
 const SETUP_ADMIN: &str = "setup_admin";
+const PASSPHRASE_POLICY: &str = "policy:passphrases";
+
+/// The TPM setup binds PINs to: the configured one, if any (`HIKAE_TPM_TCTI=none` for none).
+fn hikae_tpm_tcti() -> Option<String> {
+    hikae_tpm::configured()
+}
+
+/// What protects a data folder at rest, as the start screen and `hikae status` say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// PINs sealed to this PC's TPM (a copy is useless elsewhere; the TPM limits guesses).
+    Tpm,
+    /// No TPM; every way in is a passphrase of 12+ characters.
+    Passphrase,
+    /// PINs without a TPM: a copied data folder can be guessed offline.
+    Pin,
+    /// `--demo`: not encrypted at all (fictional data only).
+    Demo,
+    /// Nothing set up yet.
+    NotSetUp,
+}
+
+impl Protection {
+    pub fn code(self) -> &'static str {
+        match self {
+            Protection::Tpm => "tpm",
+            Protection::Passphrase => "passphrase",
+            Protection::Pin => "pin",
+            Protection::Demo => "demo",
+            Protection::NotSetUp => "none",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Protection::Tpm => "暗号化・TPM保護 / encrypted, PINs sealed to this PC's TPM 2.0 (a copied disk opens nothing elsewhere; the TPM limits guesses here)",
+            Protection::Passphrase => "暗号化・パスフレーズ / encrypted, passphrases of 12+ characters (no TPM)",
+            Protection::Pin => "暗号化・PINのみ / encrypted with PINs only, no TPM: a copied data folder can be guessed offline (see docs/SECURITY.md)",
+            Protection::Demo => "デモ・暗号化なし / demo mode: NOT encrypted, fictional data only",
+            Protection::NotSetUp => "未設定 / not set up: an administrator runs the first-run setup",
+        }
+    }
+}
 const ROSTER_FLOOR: &str = "floor:roster";
 
 /// A roster as offered by the hospital's server, not yet checked.
@@ -80,6 +123,10 @@ impl Hikae {
         let key = DataKey::generate();
         let recovery_key = new_recovery_key();
         let mut ring = Keyring::new(data_dir);
+        // where the PC has a TPM, every PIN is sealed to it as well
+        if let Some(tcti) = hikae_tpm_tcti() {
+            ring.bind_to_tpm(&tcti);
+        }
         ring.add(SlotKind::Account, admin_id.trim(), admin_secret, &key)?;
         ring.add(SlotKind::Recovery, "recovery", &recovery_key, &key)?;
         ring.add(SlotKind::Emergency, "emergency", emergency_code, &key)?;
@@ -105,12 +152,18 @@ impl Hikae {
         } else {
             drop(Store::open_encrypted(&db, &key.sqlcipher_literal())?);
         }
+        // a demo folder set up for real is a demo no longer
+        let demo = data_dir.join(super::DEMO_MARKER);
+        if demo.exists() {
+            std::fs::remove_file(&demo).map_err(|e| Error::io(&demo, e))?;
+        }
         let mut app = Hikae::open_with_key(data_dir, &key)?;
         app.set_actor(Actor::named(admin_id.trim()));
         // the one account that administers the PC until a roster says otherwise, recorded
         // where no file writer can change it
         let e = Event::new(&Actor::named(admin_id.trim()), Action::Settings).detail(format!(
-            "encryption at rest set up (account, recovery and emergency slots); setup administrator {}",
+            "encryption at rest set up (account, recovery and emergency slots; {}); setup administrator {}",
+            if ring.tpm_bound() { "PINs sealed to this PC's TPM" } else { "no TPM" },
             admin_id.trim()
         ));
         if app.store.trust_value(SETUP_ADMIN)?.is_none() {
@@ -120,6 +173,112 @@ impl Hikae {
             app.audit(e)?;
         }
         Ok(Setup { recovery_key })
+    }
+
+    /// What protects `data_dir` (read before anyone logs in; the keyring says which slots are
+    /// sealed to the TPM and which secrets are passphrases).
+    pub fn protection(data_dir: &Path) -> Protection {
+        match Hikae::installation(data_dir) {
+            super::Installation::Demo => Protection::Demo,
+            super::Installation::NotSetUp => Protection::NotSetUp,
+            super::Installation::Encrypted => match Keyring::load(data_dir) {
+                Ok(ring) => match ring.protection() {
+                    hikae_auth::keyring::Protection::Tpm => Protection::Tpm,
+                    hikae_auth::keyring::Protection::Passphrase => Protection::Passphrase,
+                    hikae_auth::keyring::Protection::Pin => Protection::Pin,
+                },
+                Err(_) => Protection::Pin,
+            },
+        }
+    }
+
+    /// The protection in force, with the TPM's lockout settings and the ways in that are
+    /// PINs: what `hikae status` shows an administrator.
+    pub fn protection_report(&self) -> Result<Vec<String>> {
+        let p = if self.demo {
+            Protection::Demo
+        } else {
+            Hikae::protection(&self.data_dir)
+        };
+        let mut out = vec![p.describe().to_string()];
+        if p == Protection::Tpm {
+            if let Some(tcti) = hikae_tpm::configured() {
+                match hikae_tpm::Tpm::open(&tcti).and_then(|mut t| t.lockout()) {
+                    Ok(l) => out.push(format!(
+                        "TPM {tcti}: after {} wrong PINs it refuses every PIN, then forgives one every {} s ({} counted now)",
+                        l.max_tries, l.recovery_secs, l.failures
+                    )),
+                    Err(e) => out.push(format!("TPM {tcti}: {e}")),
+                }
+            }
+        }
+        if self.key.is_some() {
+            let policy = self.passphrase_policy()?;
+            out.push(format!(
+                "passphrase policy: {}",
+                if policy {
+                    "on (every new PIN must be a passphrase of 12+ characters)"
+                } else {
+                    "off"
+                }
+            ));
+            let pins = Keyring::load(&self.data_dir)?.pin_slots();
+            if !pins.is_empty() && p != Protection::Tpm {
+                out.push(format!(
+                    "ways in that are PINs or short passphrases: {}",
+                    pins.iter()
+                        .map(|(k, i)| format!("{} {i}", k.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Turns the passphrase policy on or off (administrators; audited). On: every new PIN and
+    /// emergency code must be a passphrase of 12+ characters; refused while any way in is
+    /// still a PIN (each is re-enrolled with a passphrase first), so the policy never claims
+    /// more than the keyring holds.
+    pub fn set_passphrase_policy(&mut self, on: bool) -> Result<()> {
+        self.require(Permission::Administer)?;
+        if on {
+            let pins = Keyring::load(&self.data_dir)?.pin_slots();
+            if !pins.is_empty() {
+                return Err(Error::Conflict(format!(
+                    "these ways in are PINs or passphrases shorter than {} characters: {}; enrol each again with a passphrase (or change the emergency code) first",
+                    hikae_auth::keyring::PASSPHRASE_MIN,
+                    pins.iter()
+                        .map(|(k, i)| format!("{} {i}", k.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        let e = Event::new(&self.actor, Action::Settings).detail(format!(
+            "passphrase policy {}",
+            if on { "on" } else { "off" }
+        ));
+        self.store.audit_with_next_write(e);
+        self.store
+            .set_trust_value(PASSPHRASE_POLICY, if on { "on" } else { "off" })
+    }
+
+    fn passphrase_policy(&self) -> Result<bool> {
+        Ok(self.store.trust_value(PASSPHRASE_POLICY)?.as_deref() == Some("on"))
+    }
+
+    fn check_policy(&self, secret: &str) -> Result<()> {
+        if self.passphrase_policy()?
+            && hikae_auth::keyring::SecretClass::of(secret)
+                != hikae_auth::keyring::SecretClass::Passphrase
+        {
+            return Err(Error::Input(format!(
+                "the administrator's policy on this PC requires a passphrase of at least {} characters (not only digits)",
+                hikae_auth::keyring::PASSPHRASE_MIN
+            )));
+        }
+        Ok(())
     }
 
     /// First login on a locked PC: checks the lockout, the PIN (which unwraps the data key)
@@ -397,8 +556,9 @@ impl Hikae {
             )),
             Some(s) if !allowed(s.role, &p) => Err(Error::Forbidden(refusal(s.role, &p))),
             Some(_) => Ok(()),
-            None if self.key.is_some() => Err(Error::Locked("log in first".into())),
-            None => Ok(()),
+            // only a demo folder (fictional data, --demo) has no accounts
+            None if self.demo => Ok(()),
+            None => Err(Error::Locked("log in first".into())),
         }
     }
 
@@ -436,6 +596,7 @@ impl Hikae {
         if staff_id.trim().is_empty() {
             return Err(Error::Input("a staff ID is needed".into()));
         }
+        self.check_policy(secret)?;
         let mut ring = Keyring::load(&self.data_dir)?;
         ring.add(SlotKind::Account, staff_id.trim(), secret, &key)?;
         ring.save()?;
@@ -559,6 +720,7 @@ impl Hikae {
         let mut ring = Keyring::load(&self.data_dir)?;
         let what = match code {
             Some(c) => {
+                self.check_policy(c)?;
                 ring.add(SlotKind::Emergency, "emergency", c, &key)?;
                 "emergency code changed"
             }

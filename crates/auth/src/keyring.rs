@@ -197,6 +197,85 @@ pub struct Slot {
     /// rekeyed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     previous_key: Option<Sealed>,
+    /// Bound to this PC's TPM: the key that opens `wrapped` also needs a secret only the TPM
+    /// unseals, with an authorization derived from the PIN (so the TPM counts every guess).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tpm: Option<TpmBinding>,
+    /// What kind of secret opens the slot (for the protection shown on the start screen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret: Option<SecretClass>,
+}
+
+/// The TPM-sealed part of a slot's key (the sealed object's public and private areas, hex).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TpmBinding {
+    public: String,
+    private: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretClass {
+    /// Digits only, or fewer than [`PASSPHRASE_MIN`] characters.
+    Pin,
+    /// At least [`PASSPHRASE_MIN`] characters, not only digits.
+    Passphrase,
+}
+
+/// The passphrase length an administrator's policy can require of every way in.
+pub const PASSPHRASE_MIN: usize = 12;
+
+impl SecretClass {
+    pub fn of(secret: &str) -> SecretClass {
+        if secret.chars().count() >= PASSPHRASE_MIN && !secret.chars().all(|c| c.is_ascii_digit()) {
+            SecretClass::Passphrase
+        } else {
+            SecretClass::Pin
+        }
+    }
+}
+
+/// What protects the data at rest against someone who copies the data folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// Every PIN and the emergency code are bound to this PC's TPM: a copy is useless
+    /// elsewhere, and on this PC the TPM limits guesses.
+    Tpm,
+    /// No TPM, but every way in is a passphrase.
+    Passphrase,
+    /// PINs without a TPM: a copied keyring can be guessed offline (Argon2id per guess).
+    Pin,
+}
+
+impl Protection {
+    pub fn code(self) -> &'static str {
+        match self {
+            Protection::Tpm => "tpm",
+            Protection::Passphrase => "passphrase",
+            Protection::Pin => "pin",
+        }
+    }
+}
+
+/// The TPM's authorization for a slot, and the key that opens the slot given the TPM's secret:
+/// both from the Argon2id output, under different labels.
+fn tpm_auth(kek: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&Sha256::digest(
+        [&b"hikae-tpm/1 auth"[..], &kek[..]].concat(),
+    ));
+    out
+}
+
+fn tpm_kek(kek: &[u8; 32], tpm_secret: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&Sha256::digest(
+        [&b"hikae-tpm/1 kek"[..], &kek[..], &tpm_secret[..]].concat(),
+    ));
+    out
 }
 
 /// A key sealed to a slot's public key: an ephemeral X25519 public key, a nonce and the
@@ -216,6 +295,9 @@ pub struct Keyring {
     pub slots: Vec<Slot>,
     #[serde(skip)]
     path: PathBuf,
+    /// The TPM new account and emergency slots are sealed to (see [`Keyring::bind_to_tpm`]).
+    #[serde(skip)]
+    tpm: Option<String>,
 }
 
 fn hex(b: &[u8]) -> String {
@@ -279,6 +361,7 @@ impl Keyring {
             format: 1,
             slots: Vec::new(),
             path: Self::path_in(data_dir),
+            tpm: None,
         }
     }
 
@@ -296,7 +379,51 @@ impl Keyring {
             )));
         }
         k.path = path;
+        // once slots are bound to the TPM, every new PIN is too (or refused without it)
+        if k.slots.iter().any(|s| s.tpm.is_some()) {
+            k.tpm = Some(hikae_tpm::configured().unwrap_or_default());
+        }
         Ok(k)
+    }
+
+    /// Seals every account and emergency slot added from now on to the TPM at `tcti` as well
+    /// (the recovery key's slot stays off the TPM: it is the way back after a board swap).
+    pub fn bind_to_tpm(&mut self, tcti: &str) {
+        self.tpm = Some(tcti.to_string());
+    }
+
+    /// Whether new PINs are sealed to a TPM.
+    pub fn tpm_bound(&self) -> bool {
+        self.tpm.is_some()
+    }
+
+    /// What protects this keyring's PINs and codes against a copy.
+    pub fn protection(&self) -> Protection {
+        let ways_in: Vec<&Slot> = self
+            .slots
+            .iter()
+            .filter(|s| s.kind != SlotKind::Recovery)
+            .collect();
+        if !ways_in.is_empty() && ways_in.iter().all(|s| s.tpm.is_some()) {
+            Protection::Tpm
+        } else if !ways_in.is_empty()
+            && ways_in
+                .iter()
+                .all(|s| s.secret == Some(SecretClass::Passphrase))
+        {
+            Protection::Passphrase
+        } else {
+            Protection::Pin
+        }
+    }
+
+    /// Account and emergency slots whose secret is a PIN (digits only).
+    pub fn pin_slots(&self) -> Vec<(SlotKind, String)> {
+        self.slots
+            .iter()
+            .filter(|s| s.kind != SlotKind::Recovery && s.secret != Some(SecretClass::Passphrase))
+            .map(|s| (s.kind, s.id.clone()))
+            .collect()
     }
 
     /// Writes the keyring atomically (whole or not at all).
@@ -316,7 +443,24 @@ impl Keyring {
         check_secret(kind, secret)?;
         let mut salt = [0u8; 16];
         salt.copy_from_slice(&XChaCha20Poly1305::generate_nonce(&mut OsRng)[..16]);
-        let kek = derive(secret, &salt, M_COST_KIB, T_COST, P_COST)?;
+        let mut kek = derive(secret, &salt, M_COST_KIB, T_COST, P_COST)?;
+        let mut tpm = None;
+        if let (Some(tcti), true) = (&self.tpm, kind != SlotKind::Recovery) {
+            if tcti.is_empty() {
+                return Err(Error::Locked(
+                    "this PC's PINs are sealed to its TPM, and no TPM can be reached (HIKAE_TPM_TCTI, /dev/tpmrm0): a new PIN cannot be made without it".into(),
+                ));
+            }
+            let mut t = hikae_tpm::Tpm::open(tcti)?;
+            let mut tpm_secret = Zeroizing::new([0u8; 32]);
+            tpm_secret.copy_from_slice(&XChaCha20Poly1305::generate_key(&mut OsRng));
+            let blob = t.seal(&tpm_secret, &tpm_auth(&kek))?;
+            kek = tpm_kek(&kek, &tpm_secret);
+            tpm = Some(TpmBinding {
+                public: hex(&blob.public),
+                private: hex(&blob.private),
+            });
+        }
         let private = x25519_dalek::StaticSecret::random_from_rng(OsRng);
         let public = x25519_dalek::PublicKey::from(&private);
         let (nonce, wrapped) = seal(&kek[..], private.as_bytes(), &aad(kind, id))?;
@@ -334,6 +478,8 @@ impl Keyring {
             public: Some(hex(public.as_bytes())),
             key: Some(sealed_key),
             previous_key: None,
+            tpm,
+            secret: (kind != SlotKind::Recovery).then(|| SecretClass::of(secret)),
         });
         Ok(())
     }
@@ -432,7 +578,22 @@ impl Keyring {
                 slot.m_cost_kib, slot.t_cost, slot.p_cost
             )));
         }
-        let kek = derive(secret, &salt, slot.m_cost_kib, slot.t_cost, slot.p_cost)?;
+        let mut kek = derive(secret, &salt, slot.m_cost_kib, slot.t_cost, slot.p_cost)?;
+        if let Some(b) = &slot.tpm {
+            let blob = hikae_tpm::SealedBlob {
+                public: unhex(&b.public).ok_or_else(|| bad("TPM public area is not hex"))?,
+                private: unhex(&b.private).ok_or_else(|| bad("TPM private area is not hex"))?,
+            };
+            let Some(tcti) = hikae_tpm::configured() else {
+                return Err(Error::Locked(
+                    "this PIN is sealed to the PC's TPM, and no TPM can be reached (HIKAE_TPM_TCTI, /dev/tpmrm0)".into(),
+                ));
+            };
+            match hikae_tpm::Tpm::open(&tcti)?.unseal(&blob, &tpm_auth(&kek))? {
+                hikae_tpm::Unsealed::Secret(t) => kek = tpm_kek(&kek, &t),
+                hikae_tpm::Unsealed::WrongAuth => return Ok(None),
+            }
+        }
         let cipher =
             XChaCha20Poly1305::new_from_slice(&kek[..]).map_err(|_| bad("bad key length"))?;
         let plain = match cipher.decrypt(

@@ -241,6 +241,9 @@ pub fn print_pack(app: &mut Hikae, a: PrintPackArgs) -> anyhow::Result<()> {
 }
 
 pub fn status(app: &Hikae) -> anyhow::Result<()> {
+    for line in app.protection_report()? {
+        outln!("protection\t{line}")?;
+    }
     let cfg = hikae_app::config::load(app.data_dir())?;
     let mut m = Monitor::new(&cfg);
     if m.is_empty() {

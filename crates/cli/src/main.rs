@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use hikae_app::{default_data_dir, Error, Hikae};
+use hikae_app::{default_data_dir, Error, Hikae, Installation};
 
 use security::RosterCmd;
 
@@ -33,6 +33,10 @@ struct Cli {
     /// Who is acting, for the audit log (default: the author given, else the OS user)
     #[arg(long, global = true, env = "HIKAE_USER", value_name = "NAME")]
     user: Option<String>,
+    /// Demo mode: a folder that is not set up is used unencrypted, for fictional data only,
+    /// with デモ DEMO on every page (an administrator sets real PCs up with `hikae setup`)
+    #[arg(long, global = true, env = "HIKAE_DEMO", value_parser = clap::builder::FalseyValueParser::new())]
+    demo: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -82,6 +86,9 @@ enum Command {
     /// Failed-login lockouts on this PC (administrators): list, or reset one ID or all
     #[command(subcommand)]
     Lockout(security::LockoutCmd),
+    /// Security policy on this PC (administrators): passphrases instead of PINs
+    #[command(subcommand)]
+    Policy(security::PolicyCmd),
     /// The staff roster: sign (administrators' PC), install, show
     #[command(subcommand)]
     Roster(security::RosterCmd),
@@ -136,6 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli {
         data_dir,
         user,
+        demo,
         command,
     } = cli;
     if let Ok(d) = data_folder(data_dir.clone()) {
@@ -150,7 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pack(cmd) if !pack::needs_data(&cmd) => return pack::run(None, cmd),
         _ => {}
     }
-    let mut app = open(data_dir)?;
+    let mut app = open(data_dir, demo)?;
     let who = user.or(match &command {
         Command::New(a) => Some(a.author.clone()),
         Command::Correct(a) => Some(a.author.clone()),
@@ -184,6 +192,7 @@ fn dispatch(app: &mut Hikae, command: Command) -> anyhow::Result<()> {
         Command::Enrol(a) => security::enrol(app, &a),
         Command::Unenrol(a) => security::unenrol(app, &a),
         Command::Lockout(cmd) => security::lockout(app, cmd),
+        Command::Policy(cmd) => security::policy(app, cmd),
         Command::Roster(cmd) => security::roster(app, cmd),
         Command::Audit(cmd) => audit::run(app, cmd),
         Command::Sync(args) => sync::run(app, args),
@@ -202,15 +211,31 @@ fn data_folder(data_dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-fn open(data_dir: Option<PathBuf>) -> anyhow::Result<Hikae> {
+fn open(data_dir: Option<PathBuf>, demo: bool) -> anyhow::Result<Hikae> {
     let dir = data_folder(data_dir)?;
-    let app = if Hikae::is_encrypted(&dir) {
-        unlock(&dir)?
-    } else {
-        Hikae::open(&dir)?
+    let app = match Hikae::installation(&dir) {
+        Installation::Encrypted => unlock(&dir)?,
+        _ if demo => Hikae::open_demo(&dir)?,
+        Installation::Demo => {
+            return Err(Error::BadState {
+                id: dir.display().to_string(),
+                reason: "this is a demo folder (fictional data, not encrypted): pass --demo to use it".into(),
+            }
+            .into())
+        }
+        Installation::NotSetUp => {
+            return Err(Error::BadState {
+                id: dir.display().to_string(),
+                reason: "Hikae is not set up on this PC: an administrator runs `hikae setup` (or the desktop app's first-run screen), which encrypts the data; for a demo with fictional data only, pass --demo".into(),
+            }
+            .into())
+        }
     };
     for w in &app.warnings {
         eprintln!("hikae: warning: {w}");
+    }
+    if app.is_demo() {
+        eprintln!("hikae: demo mode — fictional data only, not encrypted (デモ: 架空データのみ・暗号化なし)");
     }
     Ok(app)
 }

@@ -38,6 +38,25 @@ pub enum LockoutCmd {
     },
 }
 
+#[derive(Subcommand)]
+pub enum PolicyCmd {
+    /// Require passphrases of 12+ characters for every new PIN and emergency code (on), or not
+    Passphrases {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+}
+
+pub fn policy(app: &mut Hikae, cmd: PolicyCmd) -> anyhow::Result<()> {
+    match cmd {
+        PolicyCmd::Passphrases { state } => {
+            app.set_passphrase_policy(state == "on")?;
+            outln!("passphrase policy {state}")?;
+        }
+    }
+    Ok(())
+}
+
 pub fn lockout(app: &mut Hikae, cmd: LockoutCmd) -> anyhow::Result<()> {
     match cmd {
         LockoutCmd::List => {

@@ -144,8 +144,17 @@ pub fn page_frame(template: &Template, record: &Record) -> PageFrame {
 }
 
 pub fn pdf(pack: &Pack, template: &Template, record: &Record) -> Result<Pdf> {
+    pdf_framed(pack, template, record, page_frame(template, record))
+}
+
+/// The record's PDF with a frame the caller adjusted (the demo mark).
+pub fn pdf_framed(
+    pack: &Pack,
+    template: &Template,
+    record: &Record,
+    frame: PageFrame,
+) -> Result<Pdf> {
     let doc = document(pack, template, record)?;
-    let frame = page_frame(template, record);
     pdf::render(&doc, &frame, &pdf_title(template, record)).map_err(Error::layout)
 }
 

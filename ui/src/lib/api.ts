@@ -2,7 +2,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   Patient, AppInfo, Exported, Printed, Printer, Procedures, BatchProgress, RecordView, RowSummary, RunView, Saved, AuditView,
-  SessionView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
+  SessionView, SetupView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
   Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry,
 } from "./types";
 
@@ -25,6 +25,8 @@ export const api = {
   /** Tells the shell the first screen is interactive (start-time benchmark; no-op otherwise). */
   uiReady: (screen: string) => invoke<void>("ui_ready", { screen }).catch(() => {}),
   setUser: (name: string) => invoke<void>("set_user", { name }),
+  /** First-run setup of a PC that is not set up: encrypts its data; answers the recovery key (shown once). */
+  setupPc: (adminId: string, pin: string, emergencyCode: string) => invoke<SetupView>("setup_pc", { adminId, pin, emergencyCode }),
   login: (staffId: string, pin: string) => invoke<SessionView>("login", { staffId, pin }),
   breakGlass: (name: string, role: string, reason: string, code: string) =>
     invoke<SessionView>("break_glass", { name, role, reason, code }),

@@ -1,5 +1,6 @@
 // UI texts, Japanese first. The core returns codes; their wording lives here.
 import type { ErrorCode } from "./generated/errors";
+import type { SetupProblem } from "./setup";
 import type { FieldError, L10n, MilestoneKey, Problem, ServiceKind, ServiceState } from "./types";
 
 export type Lang = "ja" | "en";
@@ -284,6 +285,40 @@ const T = {
   packWhat: ["紙運用セット（{n} 名）", "Paper pack ({n} patients)"],
   selectNone: ["すべて外す", "Select none"],
   selectEvery: ["すべて選ぶ", "Select all"],
+  // demo mode (--demo)
+  demoBadge: ["デモ DEMO", "DEMO デモ"],
+  demoBand: ["デモモード：架空データのみ・暗号化されていません", "Demo mode: fictional data only, not encrypted"],
+  // what protects the data at rest, on the start screen
+  protectionLabel: ["データの保護", "Data protection"],
+  protTpm: ["このPCのTPMで保護", "Protected by this PC's TPM"],
+  protPassphrase: ["パスフレーズで保護（TPMなし）", "Protected by passphrases (no TPM)"],
+  protPin: ["PINのみで保護（TPMなし）", "PINs only (no TPM)"],
+  protPinDetail: ["TPMがないため、持ち出されたディスクのPINは総当たりで破られるおそれがあります。管理者に相談してください。", "Without a TPM, PINs on a copied disk can be guessed. Talk to the administrator."],
+  protDemo: ["デモ：暗号化されていません", "Demo: not encrypted"],
+  protNone: ["未設定（暗号化されていません）", "Not set up (not encrypted)"],
+  // first-run setup (once per PC, by the administrator)
+  setupTitle: ["初回設定", "First-run setup"],
+  setupIntro: ["このPCの記録を暗号化します。設定は最初に1回だけ、管理者が行います。", "This encrypts the records on this PC. It is done once, by the administrator."],
+  setupAdminId: ["管理者の職員ID", "Administrator's staff ID"],
+  setupPin: ["管理者のPINまたはパスフレーズ", "Administrator's PIN or passphrase"],
+  setupPinAgain: ["PINまたはパスフレーズ（確認のためもう一度）", "PIN or passphrase (again, to check)"],
+  setupSecretHint: ["6桁以上の数字、または10文字以上のパスフレーズ", "At least 6 digits, or a passphrase of 10 characters or more"],
+  setupCode: ["病棟の緊急コード（ブレークグラス用）", "The ward's emergency code (break-glass)"],
+  setupCodeAgain: ["緊急コード（確認のためもう一度）", "Emergency code (again, to check)"],
+  setupCodeHint: ["アカウントが使えないときの緊急アクセスに使います。6桁以上の数字、または10文字以上。封筒に入れて封緘保管してください。", "For emergency access when accounts cannot be used. At least 6 digits, or 10 characters or more. Keep it in a sealed envelope."],
+  setupSubmit: ["設定して暗号化する", "Set up and encrypt"],
+  setupWorking: ["暗号化しています…", "Encrypting…"],
+  setupAdminIdMissing: ["管理者の職員IDを入力してください。", "Enter the administrator's staff ID."],
+  setupPinWeak: ["PINは6桁以上の数字、パスフレーズは10文字以上にしてください。", "Use a PIN of at least 6 digits, or a passphrase of at least 10 characters."],
+  setupPinMismatch: ["確認のPIN（パスフレーズ）が一致しません。もう一度入力してください。", "The two PINs (passphrases) do not match. Enter them again."],
+  setupCodeWeak: ["緊急コードは6桁以上の数字、または10文字以上にしてください。", "Use an emergency code of at least 6 digits, or at least 10 characters."],
+  setupCodeMismatch: ["確認の緊急コードが一致しません。もう一度入力してください。", "The two emergency codes do not match. Enter them again."],
+  setupCodeSameAsPin: ["緊急コードは管理者のPINと別のものにしてください。", "The emergency code must differ from the administrator's PIN."],
+  setupDone: ["設定が完了しました。このPCの記録は暗号化されています。", "Setup is complete. The records on this PC are encrypted."],
+  recoveryTitle: ["回復キー（この一度だけ表示します）", "Recovery key (shown only this once)"],
+  recoveryNote: ["この回復キーを紙に書き写し、金庫に保管してください。すべてのPINが失われたときに、データを開くためのものです。どこにも保存されず、二度と表示されません。", "Write this recovery key down on paper and keep it in the safe. It opens the data if every PIN is lost. It is not stored anywhere and will not be shown again."],
+  recoverySaved: ["控えました", "I have written it down"],
+  setupContinue: ["続ける", "Continue"],
   // under an error's text: the core's English message, for the administrator
   errorDetail: ["管理者向けの詳細：{message}", "Details for the administrator: {message}"],
 } satisfies Record<string, [string, string]>;
@@ -331,6 +366,26 @@ const MILESTONE: Record<MilestoneKey, Key> = {
 export function milestoneName(lang: Lang, key: MilestoneKey, label: string): string {
   const k = MILESTONE[key];
   return k ? t(lang, k) : label;
+}
+
+const PROTECTION: Record<string, Key> = {
+  tpm: "protTpm", passphrase: "protPassphrase", pin: "protPin", demo: "protDemo", none: "protNone",
+};
+/** What protects the data (AppInfo.protection: "tpm", "passphrase", "pin", "demo", "none") in words. */
+export function protectionText(lang: Lang, code: string): string {
+  return Object.hasOwn(PROTECTION, code) ? t(lang, PROTECTION[code]) : code;
+}
+/** Whether the start screen shows the protection as a warning (not encrypted, or PINs without a TPM). */
+export function protectionWeak(code: string): boolean {
+  return code !== "tpm" && code !== "passphrase";
+}
+const SETUP_PROBLEM: Record<SetupProblem, Key> = {
+  adminIdMissing: "setupAdminIdMissing", pinWeak: "setupPinWeak", pinMismatch: "setupPinMismatch",
+  codeWeak: "setupCodeWeak", codeMismatch: "setupCodeMismatch", codeSameAsPin: "setupCodeSameAsPin",
+};
+/** A problem of the first-run setup form in words, saying what to do. */
+export function setupProblemText(lang: Lang, p: SetupProblem): string {
+  return t(lang, SETUP_PROBLEM[p]);
 }
 
 export function l10n(lang: Lang, text: L10n | null | undefined): string {

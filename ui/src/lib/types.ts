@@ -11,7 +11,7 @@ export type {
   // errors, paper
   CmdError, Exported, Printer, Printed, BatchProgress, StepState, RunView,
   // who is at the keyboard, the audit log
-  SessionView, AuditAction, AuditActor, AuditEntryView, AuditView,
+  SessionView, SetupView, AuditAction, AuditActor, AuditEntryView, AuditView,
   // sync back
   OutboxCounts, SyncPhase, SyncProgress, SyncStatus, SyncOutcome, RowState, ReconRow, UnmappedPatient, PatientMapping, Reconciliation,
   // business continuity: service monitor, declared downtime, drills, the 8-hour print pack

@@ -151,7 +151,7 @@ impl Hikae {
         let t = bound.template();
         let map = t.scope.fhir.as_ref();
         let title = render::pdf_title(t, &rec);
-        let pdf = render::pdf(&bound.pack, t, &rec)?;
+        let pdf = render::pdf_framed(&bound.pack, t, &rec, self.frame(t, &rec))?;
         let superseded = self.finalized_successor(&rec.id)?.is_some();
         let docref =
             fhir::document_reference(&rec, map, &t.form.title.ja, &pdf.bytes, site, superseded);

@@ -145,7 +145,21 @@ export type AppInfo = { version: string, data_dir: string,
 /**
  * The data is encrypted: the start screen asks for a staff ID and PIN.
  */
-encrypted: boolean, packs: Array<PackInfo>, warnings: Array<string>, };
+encrypted: boolean, 
+/**
+ * Nothing is set up on this PC yet: the first-run setup screen comes first.
+ */
+needs_setup: boolean, 
+/**
+ * Demo mode (`--demo`): fictional data only, not encrypted; a banner on every screen.
+ */
+demo: boolean, 
+/**
+ * What protects the data at rest, for the start screen: "tpm" (keys sealed to this PC's
+ * TPM), "passphrase" (every way in is a long passphrase), "pin" (PINs only: a copied
+ * disk can be guessed offline), "demo" (not encrypted), "none" (not set up).
+ */
+protection: string, packs: Array<PackInfo>, warnings: Array<string>, };
 
 export type TemplateInfo = { form: FormDef, approved_uses: Array<string>, data_categories: Array<string>, pack_id: string, pack_version: string, };
 
@@ -206,6 +220,13 @@ export type SessionView = { staff_id: string, name: string, role: string,
  * Set for break-glass access: until when (Japan time) and why.
  */
 break_glass_until: string | null, break_glass_reason: string | null, };
+
+export type SetupView = { 
+/**
+ * Shown once, to be written down and kept in the safe: it opens the data if every PIN
+ * is lost. It is not stored anywhere in clear.
+ */
+recovery_key: string, };
 
 /**
  * What happened. The string codes are stored and exported; never change a released one.
