@@ -16,7 +16,8 @@ def field(name: str) -> str:
 def test_package_metadata_and_contents():
     assert field("Package") == "hikae"
     depends = field("Depends")
-    for dep in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "fonts-morisawa-bizud-gothic"]:
+    for dep in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "fonts-morisawa-bizud-gothic",
+                "libtss2-esys-3.0.2-0", "libtss2-tcti-device0"]:
         assert dep in depends, depends
     files = subprocess.run(["dpkg-deb", "-c", DEB], capture_output=True, text=True, check=True).stdout
     for path in ["usr/bin/hikae-desktop", "usr/bin/hikae", "usr/share/applications/Hikae.desktop",
