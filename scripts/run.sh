@@ -27,7 +27,7 @@ if [ ! -e "$data/keyring.json" ] && [ ! -e "$data/hikae.db" ]; then
   cp data/demo/roster.toml "$data-admin/roster.toml"
   $hikae roster sign "$data-admin/roster.toml" --key "$data-admin/signing.key" 2>/dev/null
   admin=(env HIKAE_STAFF=A0001 HIKAE_PIN=246810 $hikae --data-dir "$data")
-  "${admin[@]}" pack trust "$data-admin/signing.pub" >/dev/null
+  "${admin[@]}" roster trust "$data-admin/signing.pub" >/dev/null
   "${admin[@]}" roster install "$data-admin/roster.toml" >/dev/null
   HIKAE_NEW_PIN=222222 "${admin[@]}" enrol D0001 >/dev/null
   HIKAE_NEW_PIN=333333 "${admin[@]}" enrol N0001 >/dev/null

@@ -35,7 +35,13 @@ fn roles_are_enforced_in_the_core() {
     nurse
         .finalize(&sbar, "看護師 試験 花子")
         .expect("a nurse finalizes a handover");
-    assert_eq!(nurse.trust_key("x").unwrap_err().code(), "forbidden");
+    assert_eq!(
+        nurse
+            .trust_key("x", hikae_app::KeyRole::Packs)
+            .unwrap_err()
+            .code(),
+        "forbidden"
+    );
     assert_eq!(
         nurse.enrol("N0002", "555555").unwrap_err().code(),
         "forbidden"

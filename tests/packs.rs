@@ -69,7 +69,8 @@ fn signed(files: &Files, k: &Keys) -> (Vec<u8>, String) {
 
 fn app_trusting(dir: &Path, k: &Keys) -> Hikae {
     let mut app = Hikae::open_demo(dir).expect("open");
-    app.trust_key(&k.public).expect("trust");
+    app.trust_key(&k.public, hikae_app::KeyRole::Packs)
+        .expect("trust");
     app
 }
 

@@ -785,3 +785,38 @@ fn the_passphrase_policy_needs_every_way_in_to_be_a_passphrase() {
         .expect("unlock")
         .is_some());
 }
+
+/// Finding 3 (the rest): rosters and packs were signed with one key, so whoever could sign
+/// templates could also make themselves an administrator.
+#[test]
+fn a_key_trusted_for_packs_signs_no_roster_and_one_key_never_holds_both_roles() {
+    let (dir, roster_key) = secured();
+    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
+    let pack_key = signing_key();
+    admin
+        .trust_key(&pack_key.0, hikae_app::KeyRole::Packs)
+        .expect("trust for packs");
+    // a roster signed with the pack key (naming a new administrator) is refused
+    let forged = roster_text(2).replace("role = \"nurse\"", "role = \"admin\"");
+    let e = admin
+        .install_roster(&forged, Some(&sign_roster(&forged, &pack_key.1, 2)))
+        .expect_err("a pack key signs no roster")
+        .to_string();
+    assert!(e.contains("not trusted"), "{e}");
+    // the roster key cannot be made a pack key too, nor the other way round
+    for (key, role) in [
+        (&roster_key.0, hikae_app::KeyRole::Packs),
+        (&pack_key.0, hikae_app::KeyRole::Rosters),
+    ] {
+        let e = admin
+            .trust_key(key, role)
+            .expect_err("one key, one role")
+            .to_string();
+        assert!(e.contains("separate keys"), "{e}");
+    }
+    // the roster key still signs rosters
+    let next = roster_text(2);
+    admin
+        .install_roster(&next, Some(&sign_roster(&next, &roster_key.1, 2)))
+        .expect("the roster key signs rosters");
+}

@@ -130,6 +130,17 @@ fn the_tpm_stops_guessing_after_its_limit_even_around_hikae() {
         .expect("locked out by the TPM")
         .to_string();
     assert!(e.contains("TPM refuses PINs"), "{e}");
+    // break-glass still works: the emergency code is sealed without the TPM's lockout, so
+    // others' wrong PINs never block it (Hikae counts its wrong codes itself)
+    let bg = Hikae::break_glass(
+        dir.path(),
+        "看護師 緊急",
+        StaffRole::Nurse,
+        "停電",
+        EMERGENCY_CODE,
+    )
+    .expect("break-glass during a TPM lockout");
+    drop(bg);
     // the recovery key is not subject to the TPM's lockout (it is 160 bits, not 6 digits)
     assert!(Hikae::unlock_with_recovery_key(dir.path(), &recovery)
         .expect("recovery")

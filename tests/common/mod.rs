@@ -210,7 +210,9 @@ pub fn secured_with_recovery() -> (tempfile::TempDir, (String, String), String) 
         Hikae::setup_encryption(dir.path(), "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
     let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
     let key = signing_key();
-    admin.trust_key(&key.0).expect("trust");
+    admin
+        .trust_key(&key.0, hikae_app::KeyRole::Rosters)
+        .expect("trust");
     let text = roster_text(1);
     admin
         .install_roster(&text, Some(&sign_roster(&text, &key.1, 1)))

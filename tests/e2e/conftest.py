@@ -71,7 +71,7 @@ def secured_dir(tmp_path_factory):
     run("setup", "--admin-id", "A0001", HIKAE_PIN=ADMIN_PIN, HIKAE_EMERGENCY_CODE=EMERGENCY_CODE)
     run("pack", "keygen", "--out", str(d / "admin"), "--no-password")
     admin = dict(HIKAE_STAFF="A0001", HIKAE_PIN=ADMIN_PIN)
-    run("pack", "trust", str(d / "admin.pub"), **admin)
+    run("roster", "trust", str(d / "admin.pub"), **admin)
     roster = d / "roster.toml"
     roster.write_text((ROOT / "data" / "demo" / "roster.toml").read_text())
     run("roster", "sign", str(roster), "--key", str(d / "admin.key"))

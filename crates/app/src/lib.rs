@@ -59,6 +59,7 @@ pub mod render {
 
 pub use audit_review::AuditCheck;
 pub use batch::{BatchProgress, MAX_BATCH};
+pub use packs::KeyRole;
 pub use security::{FetchedRoster, Protection, Setup};
 
 use hikae_auth::session::Permission;
@@ -159,6 +160,8 @@ pub struct Hikae {
     locked: bool,
     /// Opened with `--demo` (see [`Hikae::open_demo`]).
     demo: bool,
+    /// The keys trusted to sign staff rosters (pack keys are in `rules`).
+    roster_keys: Vec<String>,
 }
 
 /// Autosave writes on every change; the audit log gets one "edit" per record, person and
@@ -275,7 +278,7 @@ impl Hikae {
     fn with_store(data_dir: &Path, mut store: Store, encrypted: bool) -> Result<Hikae> {
         let builtin = Arc::new(Pack::builtin().map_err(pack_error)?);
         let config = crate::config::load(data_dir)?;
-        let trusted_keys = packs::trusted_keys(&mut store, &config, encrypted)?;
+        let keys = packs::trusted_keys(&mut store, &config, encrypted)?;
         let mut app = Hikae {
             store,
             builtin,
@@ -283,9 +286,10 @@ impl Hikae {
             older: Mutex::new(Vec::new()),
             packs: PackDir::new(data_dir),
             rules: Rules {
-                trusted_keys,
+                trusted_keys: keys.packs,
                 drill_mode: false,
             },
+            roster_keys: keys.rosters,
             data_dir: data_dir.to_path_buf(),
             warnings: Vec::new(),
             actor: Actor::named(&format!(

@@ -151,23 +151,80 @@ impl Hikae {
     }
 
     /// Adds a public key (minisign `.pub` text or its base64 line) to the trusted keys.
-    pub fn trust_key(&mut self, public_key: &str) -> Result<String> {
+    pub fn trust_key(&mut self, public_key: &str, role: KeyRole) -> Result<String> {
         self.require(Permission::Administer)?;
         let line = hikae_packs::sign::public_key_line(public_key)
             .ok_or_else(|| Error::Input("no public key found".into()))?;
         minisign_verify::PublicKey::from_base64(&line)
             .map_err(|e| Error::Input(format!("not a minisign public key: {e}")))?;
-        let e =
-            Event::new(&self.actor, Action::Settings).detail(format!("trusted signing key {line}"));
+        let other = match role {
+            KeyRole::Packs => &self.roster_keys,
+            KeyRole::Rosters => &self.rules.trusted_keys,
+        };
+        if other.contains(&line) {
+            return Err(Error::Conflict(format!(
+                "key {line} is already trusted for {}: rosters and packs are signed with separate keys (make a new key pair with `hikae pack keygen`)",
+                role.other().as_str()
+            )));
+        }
+        let e = Event::new(&self.actor, Action::Settings)
+            .detail(format!("trusted signing key for {} {line}", role.as_str()));
         // kept in the encrypted store, where a file writer cannot add one
         self.store.audit_with_next_write(e);
         self.store
-            .set_trust_value(&format!("{TRUSTED_KEY}{line}"), "hikae pack trust")?;
-        if !self.rules.trusted_keys.contains(&line) {
-            self.rules.trusted_keys.push(line.clone());
+            .set_trust_value(&format!("{TRUSTED_KEY}{line}"), role.as_str())?;
+        let mine = match role {
+            KeyRole::Packs => &mut self.rules.trusted_keys,
+            KeyRole::Rosters => &mut self.roster_keys,
+        };
+        if !mine.contains(&line) {
+            mine.push(line.clone());
         }
         self.load_installed();
         Ok(line)
+    }
+}
+
+/// What a trusted signing key may sign: template packs or staff rosters, never both (a key
+/// that signs templates must not be able to make someone an administrator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRole {
+    Packs,
+    Rosters,
+}
+
+impl KeyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Packs => "packs",
+            KeyRole::Rosters => "rosters",
+        }
+    }
+    fn other(self) -> KeyRole {
+        match self {
+            KeyRole::Packs => KeyRole::Rosters,
+            KeyRole::Rosters => KeyRole::Packs,
+        }
+    }
+}
+
+/// The trusted signing keys, by what they may sign.
+#[derive(Debug, Default)]
+pub(crate) struct TrustedKeys {
+    pub packs: Vec<String>,
+    pub rosters: Vec<String>,
+}
+
+impl TrustedKeys {
+    /// Adds `key` for the roles `role` names: "packs", "rosters", or anything else (entries
+    /// from before roles existed, a bare key line) for both.
+    fn add(&mut self, key: String, role: &str) {
+        if role != "rosters" {
+            self.packs.push(key.clone());
+        }
+        if role != "packs" {
+            self.rosters.push(key);
+        }
     }
 }
 
@@ -179,27 +236,54 @@ pub(crate) fn active_key(pack_id: &str) -> String {
 
 const TRUSTED_KEY: &str = "trusted_key:";
 const KEYS_ADOPTED: &str = "trusted_keys_from_config";
-/// Keys the installer puts here (root-owned; one base64 minisign public key a line).
-const SYSTEM_KEYS: &str = "/etc/hikae/trusted-keys";
 
-/// The signing keys this PC trusts for packs and rosters: those the installer put in the
-/// root-owned `/etc/hikae/trusted-keys`, and those administrators added (`hikae pack trust`),
-/// kept in the encrypted store. `config.toml`'s `[packs] trusted_keys` is a file the ward PC's
-/// user can write: it counts on an unencrypted (demo) PC, and on an encrypted one only once, at
-/// the first open after keys moved into the store (then never again).
+/// Keys the installer puts here, root-owned (Linux) or writable by administrators only
+/// (Windows): one minisign public key a line, after its role (`packs RWQ…`, `rosters RWQ…`; a
+/// bare key counts for both, as before roles).
+fn system_keys_file() -> std::path::PathBuf {
+    #[cfg(windows)]
+    {
+        let base = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
+        std::path::PathBuf::from(base)
+            .join("Hikae")
+            .join("trusted-keys")
+    }
+    #[cfg(not(windows))]
+    {
+        std::path::PathBuf::from("/etc/hikae/trusted-keys")
+    }
+}
+
+/// The keys of the system file's text: `packs KEY`, `rosters KEY`, or a bare key (both).
+fn system_keys(text: &str) -> TrustedKeys {
+    let mut keys = TrustedKeys::default();
+    for l in text.lines().map(str::trim) {
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let (role, key) = match l.split_once(char::is_whitespace) {
+            Some((r @ ("packs" | "rosters"), k)) => (r, k.trim()),
+            _ => ("both", l),
+        };
+        if let Some(k) = hikae_packs::sign::public_key_line(key) {
+            keys.add(k, role);
+        }
+    }
+    keys
+}
+
+/// The signing keys this PC trusts, by role: those the installer put in the system file (see
+/// [`system_keys_file`]), and those administrators added (`hikae pack trust`, `hikae roster
+/// trust`), kept in the encrypted store. `config.toml`'s `[packs] trusted_keys` is a file the
+/// ward PC's user can write: it counts on a demo PC, and on an encrypted one only once, at the
+/// first open after keys moved into the store (then never again).
 pub(crate) fn trusted_keys(
     store: &mut hikae_store::Store,
     config: &crate::config::Config,
     encrypted: bool,
-) -> Result<Vec<String>> {
-    let mut keys: Vec<String> = std::fs::read_to_string(SYSTEM_KEYS)
-        .map(|t| {
-            t.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .filter_map(hikae_packs::sign::public_key_line)
-                .collect()
-        })
+) -> Result<TrustedKeys> {
+    let mut keys = std::fs::read_to_string(system_keys_file())
+        .map(|t| system_keys(&t))
         .unwrap_or_default();
     if encrypted && store.trust_value(KEYS_ADOPTED)?.is_none() {
         for k in &config.packs.trusted_keys {
@@ -207,13 +291,36 @@ pub(crate) fn trusted_keys(
         }
         store.set_trust_value(KEYS_ADOPTED, "done")?;
     }
-    for (k, _) in store.trust_values(TRUSTED_KEY)? {
-        keys.push(k[TRUSTED_KEY.len()..].to_string());
+    for (k, role) in store.trust_values(TRUSTED_KEY)? {
+        keys.add(k[TRUSTED_KEY.len()..].to_string(), &role);
     }
     if !encrypted {
-        keys.extend(config.packs.trusted_keys.iter().cloned());
+        for k in &config.packs.trusted_keys {
+            keys.add(k.clone(), "both");
+        }
     }
-    keys.sort();
-    keys.dedup();
+    for list in [&mut keys.packs, &mut keys.rosters] {
+        list.sort();
+        list.dedup();
+    }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_file_gives_each_key_its_role() {
+        let (p, r, both) = (
+            "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3",
+            "RWRf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3",
+            "RWSf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3",
+        );
+        let k = system_keys(&format!(
+            "# installed by the hospital's IT\npacks {p}\nrosters   {r}\n\n{both}\n"
+        ));
+        assert_eq!(k.packs, vec![p.to_string(), both.to_string()]);
+        assert_eq!(k.rosters, vec![r.to_string(), both.to_string()]);
+    }
 }

@@ -204,10 +204,19 @@ impl Hikae {
         if p == Protection::Tpm {
             if let Some(tcti) = hikae_tpm::configured() {
                 match hikae_tpm::Tpm::open(&tcti).and_then(|mut t| t.lockout()) {
-                    Ok(l) => out.push(format!(
-                        "TPM {tcti}: after {} wrong PINs it refuses every PIN, then forgives one every {} s ({} counted now)",
-                        l.max_tries, l.recovery_secs, l.failures
-                    )),
+                    Ok(l) => {
+                        out.push(format!(
+                            "TPM {tcti}: after {} wrong PINs it refuses every PIN, then forgives one every {} s ({} counted now)",
+                            l.max_tries, l.recovery_secs, l.failures
+                        ));
+                        let pc = hikae_auth::attempts::PC_FREE_FAILURES;
+                        if l.max_tries < pc {
+                            out.push(format!(
+                                "warning: the TPM locks after {} failures, before Hikae's own limit of {pc} per PC: a few typos can stop every PIN login for {} s; ask IT to set the TPM's maxTries to {pc} or more (tpm2_dictionarylockout)",
+                                l.max_tries, l.recovery_secs
+                            ));
+                        }
+                    }
                     Err(e) => out.push(format!("TPM {tcti}: {e}")),
                 }
             }
@@ -669,8 +678,7 @@ impl Hikae {
                 )));
             }
         }
-        let (from, roster) =
-            Roster::install(&self.data_dir, text, signature, &self.rules.trusted_keys)?;
+        let (from, roster) = Roster::install(&self.data_dir, text, signature, &self.roster_keys)?;
         let e = Event::new(&self.actor, Action::RosterInstall).detail(format!(
             "{} version {} -> {} ({} staff)",
             roster.hospital,
@@ -696,7 +704,7 @@ impl Hikae {
     /// The installed roster, refused if it is older than the newest ever installed here or
     /// missing after one was (`roster/active` edited back, or deleted, by a file writer).
     pub(crate) fn checked_roster(&self) -> Result<Option<Roster>> {
-        let roster = Roster::load(&self.data_dir, &self.rules.trusted_keys)?;
+        let roster = Roster::load(&self.data_dir, &self.roster_keys)?;
         match (roster, self.roster_floor()?) {
             (Some(r), Some(floor)) if r.version < floor => Err(Error::Forbidden(format!(
                 "the staff roster on this PC is version {}, older than version {floor} that was installed here: it was rolled back outside Hikae; an administrator must install the current roster",
@@ -753,7 +761,7 @@ impl Hikae {
     /// Installs a fetched roster if it is signed and newer; `Ok(None)` if it is not newer.
     /// Signed files are their own authority, so this needs no administrator at the keyboard.
     pub fn install_fetched_roster(&mut self, f: &FetchedRoster) -> Result<Option<Roster>> {
-        let current = Roster::load(&self.data_dir, &self.rules.trusted_keys)
+        let current = Roster::load(&self.data_dir, &self.roster_keys)
             .ok()
             .flatten()
             .map(|r| r.version)
@@ -766,7 +774,7 @@ impl Hikae {
             &self.data_dir,
             &f.text,
             f.signature.as_deref(),
-            &self.rules.trusted_keys,
+            &self.roster_keys,
         )?;
         let e = Event::new(&self.actor, Action::RosterInstall).detail(format!(
             "refreshed from {}: {} version {} -> {}",

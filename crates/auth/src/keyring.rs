@@ -454,7 +454,9 @@ impl Keyring {
             let mut t = hikae_tpm::Tpm::open(tcti)?;
             let mut tpm_secret = Zeroizing::new([0u8; 32]);
             tpm_secret.copy_from_slice(&XChaCha20Poly1305::generate_key(&mut OsRng));
-            let blob = t.seal(&tpm_secret, &tpm_auth(&kek))?;
+            // staff PINs count against the TPM's lockout; the emergency code does not, so that
+            // others' wrong PINs never block break-glass (it has its own count in Hikae)
+            let blob = t.seal(&tpm_secret, &tpm_auth(&kek), kind == SlotKind::Account)?;
             kek = tpm_kek(&kek, &tpm_secret);
             tpm = Some(TpmBinding {
                 public: hex(&blob.public),

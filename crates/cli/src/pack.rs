@@ -88,7 +88,8 @@ pub enum PackCmd {
         #[arg(long, env = "HIKAE_USER")]
         by: String,
     },
-    /// Trust a signing public key (minisign .pub file) on this PC
+    /// Trust a signing public key (minisign .pub file) on this PC for template packs (rosters
+    /// have their own keys: `hikae roster trust`)
     Trust { pubkey: PathBuf },
 }
 
@@ -168,8 +169,8 @@ pub fn run(app: Option<&mut Hikae>, cmd: PackCmd) -> anyhow::Result<()> {
         }
         PackCmd::Trust { pubkey } => {
             let text = String::from_utf8_lossy(&read(&pubkey)?).into_owned();
-            let line = data(app)?.trust_key(&text)?;
-            outln!("trusted {line}")
+            let line = data(app)?.trust_key(&text, hikae_app::KeyRole::Packs)?;
+            outln!("trusted for packs: {line}")
         }
     }
 }

@@ -107,6 +107,9 @@ pub enum RosterCmd {
     },
     /// Show the installed roster
     Show,
+    /// Trust a signing public key (minisign .pub file) for staff rosters on this PC (a key
+    /// trusted for packs is refused: rosters and packs have separate keys)
+    Trust { pubkey: PathBuf },
     /// Fetch the roster from the URL in config.toml ([roster] url) and install it if newer
     Refresh,
 }
@@ -200,6 +203,11 @@ pub fn roster(app: &mut Hikae, cmd: RosterCmd) -> anyhow::Result<()> {
                 r.version,
                 r.staff.len()
             )
+        }
+        RosterCmd::Trust { pubkey } => {
+            let text = std::fs::read_to_string(&pubkey).map_err(|e| Error::io(&pubkey, e))?;
+            let line = app.trust_key(&text, hikae_app::KeyRole::Rosters)?;
+            outln!("trusted for rosters: {line}")
         }
         RosterCmd::Refresh => match app.refresh_roster()? {
             Some(r) => outln!("installed roster {} version {}", r.hospital, r.version),

@@ -155,9 +155,16 @@ impl Tpm {
         Ok(handle)
     }
 
-    /// Seals `secret` under `auth`: only this TPM, given `auth`, unseals it. The object is
-    /// subject to the TPM's dictionary-attack protection.
-    pub fn seal(&mut self, secret: &[u8; 32], auth: &[u8; 32]) -> Result<SealedBlob> {
+    /// Seals `secret` under `auth`: only this TPM, given `auth`, unseals it. With
+    /// `dictionary_attack`, every wrong `auth` counts against the TPM's lockout (and the object
+    /// is refused while the TPM is locked out); without, it never locks (for a way in that must
+    /// work while the TPM is locked, such as the ward's emergency code).
+    pub fn seal(
+        &mut self,
+        secret: &[u8; 32],
+        auth: &[u8; 32],
+        dictionary_attack: bool,
+    ) -> Result<SealedBlob> {
         let parent = self.primary()?;
         let tcti = self.tcti.clone();
         let err = |e| tpm_error(&tcti, "cannot seal", e);
@@ -165,7 +172,7 @@ impl Tpm {
             .with_fixed_tpm(true)
             .with_fixed_parent(true)
             .with_user_with_auth(true)
-            .with_no_da(false)
+            .with_no_da(!dictionary_attack)
             .build()
             .map_err(err)?;
         let public = PublicBuilder::new()

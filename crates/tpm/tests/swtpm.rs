@@ -8,7 +8,7 @@ fn a_sealed_secret_opens_only_on_its_tpm_with_its_authorization() {
     let a = SoftTpm::start();
     let mut tpm = Tpm::open(&a.tcti()).expect("connect");
     let secret = [7u8; 32];
-    let blob = tpm.seal(&secret, &[1u8; 32]).expect("seal");
+    let blob = tpm.seal(&secret, &[1u8; 32], true).expect("seal");
     match tpm.unseal(&blob, &[1u8; 32]).expect("unseal") {
         Unsealed::Secret(s) => assert_eq!(*s, secret),
         Unsealed::WrongAuth => panic!("the right authorization was refused"),
@@ -37,7 +37,8 @@ fn the_tpm_stops_guessing_after_its_limit() {
     let t = SoftTpm::start();
     t.set_lockout(3, 1000);
     let mut tpm = Tpm::open(&t.tcti()).expect("connect");
-    let blob = tpm.seal(&[9u8; 32], &[1u8; 32]).expect("seal");
+    let blob = tpm.seal(&[9u8; 32], &[1u8; 32], true).expect("seal");
+    let no_da = tpm.seal(&[8u8; 32], &[1u8; 32], false).expect("seal");
     for i in 0..3 {
         assert!(
             matches!(
@@ -55,4 +56,9 @@ fn the_tpm_stops_guessing_after_its_limit() {
         Ok(_) => panic!("the TPM went on answering after its limit"),
     };
     assert!(e.contains("TPM refuses PINs"), "{e}");
+    // an object made without dictionary-attack protection still opens
+    assert!(matches!(
+        tpm.unseal(&no_da, &[1u8; 32]).expect("no-DA object"),
+        Unsealed::Secret(_)
+    ));
 }
