@@ -477,8 +477,23 @@ fn every_record_use_case_checks_first_and_takes_whole_ids() {
     );
     assert!(doctor.preview_html(&rec.id[..8]).is_err());
     assert_eq!(doctor.resolve_id(&rec.id[..8]).expect("resolve"), rec.id);
+    // a preview is a view: audited, once per record and person while they keep looking
+    doctor.preview_html(&rec.id).expect("preview");
+    doctor.preview_html(&rec.id).expect("preview again");
     drop(doctor);
     let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
+    let previews: Vec<_> = admin
+        .audit_entries(&hikae_app::AuditQuery::default())
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.event.detail.as_deref() == Some("preview"))
+        .collect();
+    assert_eq!(previews.len(), 1, "{previews:?}");
+    assert_eq!(
+        previews[0].event.record_id.as_deref(),
+        Some(rec.id.as_str())
+    );
+    assert_eq!(previews[0].event.actor.id, "D0001");
     for (what, e) in [
         ("correct", admin.correct(&rec.id, "理由", "管理 太郎").err()),
         ("preview", admin.preview_html(&rec.id).err()),

@@ -149,7 +149,7 @@ pub struct Hikae {
     pub warnings: Vec<String>,
     /// Who is acting now: every audit entry names them.
     actor: Actor,
-    /// When each (record, actor) edit was last audited: edits are logged once per
+    /// When each (record, actor) edit or preview was last audited: they are logged once per
     /// `EDIT_AUDIT_EVERY`, not once per keystroke save.
     edit_audited: std::collections::HashMap<(String, String), std::time::Instant>,
     /// The data key while unlocked (to enrol more accounts); None for unencrypted data.
@@ -776,11 +776,24 @@ impl Hikae {
     }
 
     /// The HTML fragment of the on-screen preview: the same HTML the PDF is laid out from.
-    pub fn preview_html(&self, id: &str) -> Result<String> {
+    /// Shown to a person, so logged as a view: once per record, person and
+    /// `EDIT_AUDIT_EVERY` (the preview follows every autosave while someone writes).
+    pub fn preview_html(&mut self, id: &str) -> Result<String> {
         self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
         let b = self.template_of(&rec)?;
-        pack_render::preview_html(&b.pack, b.template(), &rec)
+        let html = pack_render::preview_html(&b.pack, b.template(), &rec)?;
+        let key = (format!("view {}", rec.id), self.actor.id.clone());
+        if self
+            .edit_audited
+            .get(&key)
+            .is_none_or(|t| t.elapsed() >= EDIT_AUDIT_EVERY)
+        {
+            let e = self.record_event(Action::View, &rec).detail("preview");
+            self.store.audit(&e)?;
+            self.edit_audited.insert(key, std::time::Instant::now());
+        }
+        Ok(html)
     }
 
     /// The full id a person typed a unique prefix of (6+ characters; the CLI). Every other use
