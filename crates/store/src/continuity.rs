@@ -326,6 +326,11 @@ impl Store {
                 [id],
             )
             .map_err(db)?;
+            tx.execute(
+                "DELETE FROM record_bigrams WHERE rowid IN (SELECT rowid FROM records WHERE drill_id = ?1)",
+                [id],
+            )
+            .map_err(db)?;
             let n = tx
                 .execute("DELETE FROM records WHERE drill_id = ?1", [id])
                 .map_err(db)?;

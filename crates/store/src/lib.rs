@@ -37,8 +37,8 @@ pub use checklist::{ChecklistRun, Tick};
 pub use continuity::{DrillEnd, DrillRow};
 pub use outbox::{Filing, OutboxCounts, OutboxEntry, PatientMapping, SyncState};
 pub use packs::PackEvent;
-use records::search_body;
 pub use records::Query;
+use records::{bigrams, search_body};
 pub use schema::SCHEMA_VERSION;
 
 pub struct Store {

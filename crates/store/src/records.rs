@@ -1,5 +1,6 @@
 //! Records: create, read, save drafts, finalize, correct, and search (FTS5 trigram for terms of
-//! 3+ characters, LIKE for shorter ones; a date filter by the day in Japan time).
+//! 3+ characters, an FTS5 bigram index for 1–2 character ones, a LIKE scan only for short terms
+//! with characters the bigram tokenizer splits on; a date filter by the day in Japan time).
 
 use std::path::Path;
 
@@ -13,6 +14,64 @@ use hikae_domain::record::{new_id, Context, Patient, Provenance, Record, Status}
 
 pub(super) fn search_body(patient_id: &str, patient_name: &str, values: &Values) -> String {
     format!("{patient_id}\n{patient_name}\n{}", search_text(values))
+}
+
+/// The bigram index's text for a search body: every pair of neighbouring characters, and the
+/// last character alone, separated by spaces ("肺炎疑い" → "肺炎 炎疑 疑い い"). A 2-character
+/// term is then one token, a 1-character one a prefix (`肺*`). Pairs with a character the
+/// tokenizer splits on become shorter tokens, harmlessly.
+pub(crate) fn bigrams(body: &str) -> String {
+    let chars: Vec<char> = body.chars().collect();
+    let mut out = String::with_capacity(body.len() * 3);
+    for w in chars.windows(2) {
+        out.push(w[0]);
+        out.push(w[1]);
+        out.push(' ');
+    }
+    if let Some(last) = chars.last() {
+        out.push(*last);
+    }
+    out
+}
+
+/// Characters `unicode61` certainly keeps inside tokens (so a term made of them is found as a
+/// token): kana, CJK ideographs (with 々 〆), ASCII and full-width letters and digits.
+/// Anything else falls back to a LIKE scan, so results never depend on the tokenizer's view
+/// of symbols and marks.
+fn bigram_safe(c: char) -> bool {
+    matches!(c as u32,
+        0x30..=0x39 | 0x41..=0x5A | 0x61..=0x7A
+        | 0x3005 | 0x3006
+        | 0x3041..=0x3096 | 0x309D..=0x309F
+        | 0x30A1..=0x30FA | 0x30FC..=0x30FF
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF
+        | 0xFF10..=0xFF19 | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A | 0xFF66..=0xFF9D)
+}
+
+/// Writes a record's search text into both indexes (new row, or replacing the old text).
+pub(super) fn index_body(
+    tx: &rusqlite::Transaction,
+    rowid: i64,
+    body: &str,
+    replace: bool,
+) -> rusqlite::Result<()> {
+    if replace {
+        tx.execute(
+            "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
+            params![body, rowid],
+        )?;
+        tx.execute("DELETE FROM record_bigrams WHERE rowid = ?1", [rowid])?;
+    } else {
+        tx.execute(
+            "INSERT INTO record_search(rowid, body) VALUES (?1, ?2)",
+            params![rowid, body],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO record_bigrams(rowid, grams) VALUES (?1, ?2)",
+        params![rowid, bigrams(body)],
+    )?;
+    Ok(())
 }
 
 /// Search criteria; all given criteria must match.
@@ -174,12 +233,11 @@ impl Store {
             )
             .map_err(|e| w.db(e))?;
             let rowid = w.tx.last_insert_rowid();
-            w.tx.execute(
-                "INSERT INTO record_search(rowid, body) VALUES (?1, ?2)",
-                params![
-                    rowid,
-                    search_body(&rec.patient.id, &rec.patient.name, &rec.values)
-                ],
+            index_body(
+                &w.tx,
+                rowid,
+                &search_body(&rec.patient.id, &rec.patient.name, &rec.values),
+                false,
             )
             .map_err(|e| w.db(e))?;
             Ok(())
@@ -263,11 +321,8 @@ impl Store {
                 ),
             }
             .map_err(|e| w.db(e))?;
-            w.tx.execute(
-                "UPDATE record_search SET body = ?1 WHERE rowid = ?2",
-                params![search_body(&pid, &pname, values), rowid],
-            )
-            .map_err(|e| w.db(e))?;
+            index_body(&w.tx, rowid, &search_body(&pid, &pname, values), true)
+                .map_err(|e| w.db(e))?;
             if finalize_by.is_some() {
                 // waits for the FHIR server from the moment it is final
                 outbox::enqueue(&w.tx, id).map_err(|e| w.db(e))?;
@@ -349,8 +404,22 @@ impl Store {
                             .into(),
                     );
                     args.push(format!("\"{}\"", term.replace('"', "\"\"")));
+                } else if term.chars().all(bigram_safe) {
+                    // 1–2 characters (common in Japanese) are below the trigram size: the
+                    // bigram index finds the candidates, LIKE on their text decides (so the
+                    // tokenizer's case folding never widens the result)
+                    clauses.push(
+                        "rowid IN (SELECT b.rowid FROM record_bigrams b JOIN record_search s ON s.rowid = b.rowid \
+                         WHERE record_bigrams MATCH ? AND s.body LIKE ? ESCAPE '\\')"
+                            .into(),
+                    );
+                    args.push(if term.chars().count() == 1 {
+                        format!("{term}*")
+                    } else {
+                        format!("\"{term}\"")
+                    });
+                    args.push(like_contains(term));
                 } else {
-                    // 1–2 character terms (common in Japanese) are below the trigram size
                     clauses.push(
                         "rowid IN (SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\')"
                             .into(),

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, TransactionBehavior};
 
-use super::{describe, search_body, Store};
+use super::{bigrams, describe, search_body, Store};
 use hikae_domain::error::{Error, Result};
 use hikae_domain::form::Values;
 
@@ -18,6 +18,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V7_PATIENT_MAP),
     Migration::Sql(V8_CONTINUITY),
     Migration::Sql(V9_TRUST),
+    Migration::Rust(v10_bigram_index),
 ];
 
 enum Migration {
@@ -88,6 +89,25 @@ fn v2_search_index(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
             "INSERT INTO record_search(rowid, body) VALUES (?1, ?2)",
             params![rowid, search_body(&pid, &name, &values)],
         )?;
+    }
+    Ok(())
+}
+
+/// v10: a bigram index for the 1- and 2-character terms the trigram index cannot serve
+/// (肺炎, 発熱, 転倒: Japanese clinical words are very often two characters). Each record's
+/// search text as overlapping character pairs, space-separated, for FTS5's `unicode61`
+/// tokenizer; `detail=none` keeps it small (terms only, no positions).
+fn v10_bigram_index(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE VIRTUAL TABLE record_bigrams USING fts5(grams, tokenize = 'unicode61 remove_diacritics 0', detail = none);",
+    )?;
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT rowid, body FROM record_search")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut insert = tx.prepare("INSERT INTO record_bigrams(rowid, grams) VALUES (?1, ?2)")?;
+    for (rowid, body) in rows {
+        insert.execute(params![rowid, bigrams(&body)])?;
     }
     Ok(())
 }
