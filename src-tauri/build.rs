@@ -8,6 +8,7 @@ fn main() {
             "ui_ready",
             "set_user",
             "record_setting",
+            "setup_pc",
             "login",
             "break_glass",
             "lock_screen",

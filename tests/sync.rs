@@ -787,3 +787,52 @@ fn the_audit_chain_head_reaches_the_server_after_each_sync() {
     assert_eq!(heads.len(), 2);
     assert_eq!(heads.last(), Some(&head(&app)));
 }
+
+/// Sync attaches the PDF kept when the record was finalized (rendered once, then never
+/// changed) instead of rendering it again; the database refuses to change a kept PDF.
+#[test]
+fn the_pdf_kept_at_finalize_is_the_one_sent_and_cannot_be_changed() {
+    let (_dir, mut app) = app();
+    let fin = finalized_demo(&mut app, "nursing-soap");
+    let draft = app
+        .new_record(
+            "sbar-handover",
+            patient("P-0100", "架空 次郎"),
+            "看護師",
+            values(serde_json::json!({"situation": "下書き"})),
+        )
+        .expect("draft");
+    let conn = app.test_store().raw_connection();
+    let (sha, len): (String, i64) = conn
+        .query_row(
+            "SELECT sha256, length(pdf) FROM record_pdfs WHERE record_id = ?1",
+            [&fin.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a PDF is kept at finalize");
+    let drafts: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM record_pdfs WHERE record_id = ?1",
+            [&draft.id],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(drafts, 0, "nothing is kept for a draft");
+    for sql in [
+        "UPDATE record_pdfs SET pdf = x'00'",
+        "DELETE FROM record_pdfs",
+    ] {
+        assert!(conn.execute(sql, []).is_err(), "{sql} is refused");
+    }
+    let preview = app.sync_preview(10).expect("preview");
+    let att = &preview[0].entries[0]["resource"]["content"][0]["attachment"];
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(att["data"].as_str().expect("data"))
+        .expect("base64");
+    assert_eq!(data.len() as i64, len);
+    let got: String = sha2::Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(got, sha, "the bytes sent are the bytes kept");
+}

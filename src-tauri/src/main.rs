@@ -2,6 +2,8 @@
 //! or a `CmdError {code, message, fields}`. No domain logic lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(test)]
+mod acl;
 mod audit;
 mod continuity;
 mod error;

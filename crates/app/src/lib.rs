@@ -703,7 +703,45 @@ impl Hikae {
         let mut e = self.record_event(Action::Finalize, &rec);
         e.final_reviewer = Some(final_reviewer.trim().to_string());
         self.store.audit_with_next_write(e);
-        self.store.finalize(&rec.id, &values, final_reviewer.trim())
+        let done = self
+            .store
+            .finalize(&rec.id, &values, final_reviewer.trim())?;
+        self.keep_pdf(&done);
+        Ok(done)
+    }
+
+    /// Renders a record just finalized once and keeps the bytes (what sync sends and print
+    /// reuses). Drill records are never sent, so nothing is kept for them. A failure here
+    /// only means it is rendered later, when needed.
+    fn keep_pdf(&mut self, rec: &Record) {
+        if rec.context.drill_id.is_some() {
+            return;
+        }
+        let Ok(b) = self.template_of(rec) else {
+            return;
+        };
+        let frame = self.frame(b.template(), rec);
+        if let Ok(pdf) = pack_render::pdf_framed(&b.pack, b.template(), rec, frame) {
+            if let Err(e) = self.store.keep_pdf(&rec.id, &rec.patient, &pdf.bytes) {
+                self.warnings
+                    .push(format!("record {}: its PDF was not kept: {e}", rec.id));
+            }
+        }
+    }
+
+    /// The PDF bytes of a record: the kept ones for a finalized record printed for the same
+    /// patient identity, else rendered now.
+    pub(crate) fn pdf_bytes(&self, rec: &Record) -> Result<Vec<u8>> {
+        if rec.status == hikae_domain::record::Status::Finalized {
+            if let Some(b) = self.store.kept_pdf(&rec.id, &rec.patient)? {
+                return Ok(b);
+            }
+        }
+        let b = self.template_of(rec)?;
+        Ok(
+            pack_render::pdf_framed(&b.pack, b.template(), rec, self.frame(b.template(), rec))?
+                .bytes,
+        )
     }
 
     pub fn correct(&mut self, id: &str, reason: &str, author: &str) -> Result<Record> {

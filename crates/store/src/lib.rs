@@ -29,6 +29,7 @@ mod checklist;
 mod continuity;
 mod outbox;
 mod packs;
+mod pdfs;
 mod records;
 mod schema;
 mod trust;

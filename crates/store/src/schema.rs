@@ -19,6 +19,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V8_CONTINUITY),
     Migration::Sql(V9_TRUST),
     Migration::Rust(v10_bigram_index),
+    Migration::Sql(V11_RECORD_PDFS),
 ];
 
 enum Migration {
@@ -111,6 +112,21 @@ fn v10_bigram_index(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+/// v11: the exact PDF of each finalized record, kept from when it was finalized (sync attaches
+/// it and print reuses it instead of rendering again). Never changed or removed.
+pub(super) const V11_RECORD_PDFS: &str = "
+CREATE TABLE record_pdfs (
+    record_id   TEXT PRIMARY KEY REFERENCES records(id),
+    patient_key TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    pdf         BLOB NOT NULL
+);
+CREATE TRIGGER record_pdfs_kept_u BEFORE UPDATE ON record_pdfs
+BEGIN SELECT RAISE(ABORT, 'a finalized record''s PDF is kept as it was'); END;
+CREATE TRIGGER record_pdfs_kept_d BEFORE DELETE ON record_pdfs
+BEGIN SELECT RAISE(ABORT, 'a finalized record''s PDF is kept as it was'); END;
+";
 
 /// v4: checklist runs and their ticks.
 pub(super) const V4_CHECKLISTS: &str = "

@@ -151,10 +151,10 @@ impl Hikae {
         let t = bound.template();
         let map = t.scope.fhir.as_ref();
         let title = render::pdf_title(t, &rec);
-        let pdf = render::pdf_framed(&bound.pack, t, &rec, self.frame(t, &rec))?;
+        // the bytes kept at finalize (rendered once), unless the patient's real ID now differs
+        let pdf = self.pdf_bytes(&rec)?;
         let superseded = self.finalized_successor(&rec.id)?.is_some();
-        let docref =
-            fhir::document_reference(&rec, map, &t.form.title.ja, &pdf.bytes, site, superseded);
+        let docref = fhir::document_reference(&rec, map, &t.form.title.ja, &pdf, site, superseded);
         let mut entries = vec![fhir::conditional_create(
             docref.clone(),
             &fhir::record_search(&rec.id),
