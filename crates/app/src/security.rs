@@ -232,6 +232,9 @@ impl Hikae {
                 }
             ));
             let pins = Keyring::load(&self.data_dir)?.pin_slots();
+            if p == Protection::Tpm && pins.iter().any(|(k, _)| *k == SlotKind::Emergency) {
+                out.push("warning: the emergency code is a PIN, and it is not under the TPM's lockout (so that others' wrong PINs never block break-glass): on this PC it can be guessed offline in hours; use a code of 10+ characters".into());
+            }
             if !pins.is_empty() && p != Protection::Tpm {
                 out.push(format!(
                     "ways in that are PINs or short passphrases: {}",
