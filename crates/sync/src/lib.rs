@@ -777,3 +777,77 @@ mod tests {
         assert!(matches!(answer_for(&[ok, busy]), Answer::Again { .. }));
     }
 }
+
+/// Property tests over what the FHIR server answers: any JSON as a batch-response entry, any
+/// Retry-After and OperationOutcome text. Read or refused, never a panic.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cases(n: u32) -> ProptestConfig {
+        let n = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(n);
+        ProptestConfig::with_cases(n)
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            ".{0,24}".prop_map(Value::String),
+            "(200|201|400|409|412|429|500|503|99999|2x|) ?[A-Za-z ]{0,8}".prop_map(Value::String),
+            "(DocumentReference|Bundle|x)/[0-9a-z/_]{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(vec![
+                        "response",
+                        "status",
+                        "location",
+                        "outcome",
+                        "issue",
+                        "severity",
+                        "diagnostics",
+                        "details",
+                        "text",
+                        "fullUrl",
+                        "resource",
+                        "id",
+                        "resourceType",
+                        "expression",
+                    ])
+                    .prop_map(str::to_string),
+                    inner,
+                    0..6,
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(cases(512))]
+        #[test]
+        fn any_batch_response_entries_give_an_answer(entries in prop::collection::vec(json(), 0..6)) {
+            let _ = answer_for(&entries);
+        }
+
+        #[test]
+        fn any_outcome_gives_text(v in json()) {
+            let _ = outcome_text(&v);
+        }
+
+        #[test]
+        fn any_retry_after_is_read_or_ignored_and_bounded(s in ".{0,40}|[0-9]{1,25}") {
+            if let Some(d) = parse_retry_after(&s) {
+                prop_assert!(d <= Duration::from_secs(3600));
+            }
+        }
+    }
+}
