@@ -74,6 +74,10 @@ pub(super) fn index_body(
     Ok(())
 }
 
+/// Above this many records holding a term, a search walks the newest records instead of
+/// sorting them all (see [`Store::search`]).
+const WALK_ABOVE: i64 = 2_000;
+
 /// Search criteria; all given criteria must match.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
@@ -388,6 +392,20 @@ impl Store {
         Ok(rec)
     }
 
+    /// Whether the query `set` (one `?` for `arg`) gives more than `n` rows (counting no
+    /// further).
+    fn more_than(&self, set: &str, arg: &str, n: i64) -> Result<bool> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM ({set} LIMIT {})", n + 1),
+                [arg],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(count > n)
+    }
+
     /// Records matching `q`, most recently updated first.
     pub fn search(&self, q: &Query) -> Result<Vec<Record>> {
         let mut clauses: Vec<String> = Vec::new();
@@ -397,34 +415,46 @@ impl Store {
                 .split(|c: char| c.is_whitespace())
                 .filter(|t| !t.is_empty())
             {
-                if term.chars().count() >= 3 {
-                    // trigram index: the term as one quoted phrase
-                    clauses.push(
-                        "rowid IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)"
-                            .into(),
-                    );
-                    args.push(format!("\"{}\"", term.replace('"', "\"\"")));
+                // the records holding the term: the trigram index for 3+ characters; the
+                // bigram index for 1–2 (common in Japanese), whose candidates LIKE on their
+                // text then decides (so the tokenizer's case folding never widens the result);
+                // a LIKE scan for short terms with characters the bigram tokenizer splits on
+                let (set, arg, check) = if term.chars().count() >= 3 {
+                    (
+                        "SELECT rowid FROM record_search WHERE record_search MATCH ?",
+                        format!("\"{}\"", term.replace('"', "\"\"")),
+                        None,
+                    )
                 } else if term.chars().all(bigram_safe) {
-                    // 1–2 characters (common in Japanese) are below the trigram size: the
-                    // bigram index finds the candidates, LIKE on their text decides (so the
-                    // tokenizer's case folding never widens the result)
-                    clauses.push(
-                        "rowid IN (SELECT b.rowid FROM record_bigrams b JOIN record_search s ON s.rowid = b.rowid \
-                         WHERE record_bigrams MATCH ? AND s.body LIKE ? ESCAPE '\\')"
-                            .into(),
-                    );
-                    args.push(if term.chars().count() == 1 {
-                        format!("{term}*")
-                    } else {
-                        format!("\"{term}\"")
-                    });
-                    args.push(like_contains(term));
+                    (
+                        "SELECT rowid FROM record_bigrams WHERE record_bigrams MATCH ?",
+                        if term.chars().count() == 1 {
+                            format!("{term}*")
+                        } else {
+                            format!("\"{term}\"")
+                        },
+                        Some(like_contains(term)),
+                    )
                 } else {
+                    (
+                        "SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\'",
+                        like_contains(term),
+                        None,
+                    )
+                };
+                // a common term (肺炎 in a third of all records) is not fetched and sorted
+                // whole: the newest records are walked in order and each is checked against
+                // the set until the page is full (`+rowid` keeps the planner on the
+                // updated_at index); a rare one is looked up directly
+                let common = self.more_than(set, &arg, WALK_ABOVE)?;
+                clauses.push(format!("{}rowid IN ({set})", if common { "+" } else { "" }));
+                args.push(arg);
+                if let Some(like) = check {
                     clauses.push(
-                        "rowid IN (SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\')"
+                        "(SELECT body FROM record_search WHERE rowid = records.rowid) LIKE ? ESCAPE '\\'"
                             .into(),
                     );
-                    args.push(like_contains(term));
+                    args.push(like);
                 }
             }
         }
