@@ -102,7 +102,8 @@ fn soak_child() {
             3..=5 => {
                 let ds = drafts(&app);
                 if let Some(id) = ds.get(rng.below(ds.len() as u64) as usize) {
-                    let n = step.to_string();
+                    // rises across rounds too (seed = round + 1), so a later state is never lower
+                    let n = (seed * 1_000_000 + step).to_string();
                     app.update(
                         id,
                         values(json!({ "situation": format!("編集 {n}"), "background": n })),
@@ -114,9 +115,13 @@ fn soak_child() {
             6..=7 => {
                 let ds = drafts(&app);
                 if let Some(id) = ds.get(rng.below(ds.len() as u64) as usize) {
-                    // the demo handover's values are complete
-                    app.update(id, demo_fixture("sbar-handover").values)
-                        .expect("fill");
+                    // the demo handover's values are complete; `background` keeps rising
+                    let mut v = demo_fixture("sbar-handover").values;
+                    v.insert(
+                        "background".into(),
+                        json!((seed * 1_000_000 + step).to_string()),
+                    );
+                    app.update(id, v).expect("fill");
                     match app.finalize(id, "医師 試験") {
                         Ok(_) => println!("ack final {id}"),
                         Err(e) => println!("refused {id} {e}"),
@@ -173,7 +178,18 @@ fn every_acknowledged_change_survives_sigkill_on_an_encrypted_store() {
     )
     .expect("config");
     let mut acked = Acked::default();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // a new seed each run (printed; HIKAE_SOAK_PARENT_SEED repeats one)
+    let seed: u64 = std::env::var("HIKAE_SOAK_PARENT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+    eprintln!("soak: parent seed {seed} (HIKAE_SOAK_PARENT_SEED={seed} repeats it)");
+    let mut rng = Rng(seed | 1);
     let started = Instant::now();
     let mut lines_total = 0usize;
     for round in 0..kills {
