@@ -447,8 +447,12 @@ impl Store {
                 // the set until the page is full (`+rowid` keeps the planner on the
                 // updated_at index); a rare one is looked up directly
                 let common = self.more_than(set, &arg, WALK_ABOVE)?;
-                clauses.push(format!("{}rowid IN ({set})", if common { "+" } else { "" }));
-                args.push(arg);
+                // common and short: the text of each newest record is checked directly
+                // (cheaper than building the set of the tens of thousands that hold it)
+                if !(common && check.is_some()) {
+                    clauses.push(format!("{}rowid IN ({set})", if common { "+" } else { "" }));
+                    args.push(arg);
+                }
                 if let Some(like) = check {
                     clauses.push(
                         "(SELECT body FROM record_search WHERE rowid = records.rowid) LIKE ? ESCAPE '\\'"
