@@ -97,10 +97,11 @@ fn v2_search_index(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
 /// v10: a bigram index for the 1- and 2-character terms the trigram index cannot serve
 /// (肺炎, 発熱, 転倒: Japanese clinical words are very often two characters). Each record's
 /// search text as overlapping character pairs, space-separated, for FTS5's `unicode61`
-/// tokenizer; `detail=none` keeps it small (terms only, no positions).
+/// tokenizer; `detail=none` keeps it small (terms only, no positions), and contentless (the
+/// pairs are never read back; `contentless_delete` lets a row be replaced).
 fn v10_bigram_index(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     tx.execute_batch(
-        "CREATE VIRTUAL TABLE record_bigrams USING fts5(grams, tokenize = 'unicode61 remove_diacritics 0', detail = none);",
+        "CREATE VIRTUAL TABLE record_bigrams USING fts5(grams, tokenize = 'unicode61 remove_diacritics 0', detail = none, content = '', contentless_delete = 1);",
     )?;
     let rows: Vec<(i64, String)> = tx
         .prepare("SELECT rowid, body FROM record_search")?
