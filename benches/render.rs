@@ -1,5 +1,5 @@
 //! Render benchmarks: a warm in-process render of the two-page demo discharge summary, and a
-//! 40-patient SBAR ward sheet. Run: `cargo bench --bench render`. See docs/PERFORMANCE.md.
+//! 40-patient SBAR ward sheet, and the summary for a patient whose name needs fallback fonts. Run: `cargo bench --bench render`. See docs/PERFORMANCE.md.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
@@ -24,12 +24,22 @@ fn ward_sheet(n: usize) -> serde_json::Map<String, serde_json::Value> {
         .unwrap_or_default()
 }
 
-fn records(app: &mut Hikae) -> (Record, Record) {
+fn records(app: &mut Hikae) -> (Record, Record, Record) {
     let f = hikae_app::demo::fixtures()
         .expect("fixtures")
         .into_iter()
         .find(|f| f.template == "discharge-summary")
         .expect("fixture");
+    // the same summary for a patient whose name needs two fallback faces (𠮷: Noto Sans CJK
+    // JP, 𪜖: IPAmj明朝)
+    let mut rare = f.patient.clone();
+    rare.name = "𠮷田 𪜖子".into();
+    let ds_rare = app
+        .new_record(&f.template, rare, &f.author, f.values.clone())
+        .expect("new");
+    let ds_rare = app
+        .finalize(&ds_rare.id, "医師 試験 一郎")
+        .expect("finalize");
     let ds = app
         .new_record(&f.template, f.patient, &f.author, f.values)
         .expect("new");
@@ -46,13 +56,13 @@ fn records(app: &mut Hikae) -> (Record, Record) {
         )
         .expect("new");
     let ward = app.finalize(&ward.id, "看護師長").expect("finalize");
-    (ds, ward)
+    (ds, ward, ds_rare)
 }
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut app = Hikae::open_demo(dir.path()).expect("open");
-    let (ds, ward) = records(&mut app);
+    let (ds, ward, ds_rare) = records(&mut app);
     let b_ds = app.template_of(&ds).expect("template");
     let b_ward = app.template_of(&ward).expect("template");
     let pack = &*b_ds.pack;
@@ -72,6 +82,16 @@ fn bench(c: &mut Criterion) {
 
     c.bench_function("discharge_summary_pdf", |b| {
         b.iter(|| render::pdf(pack, t_ds, &ds).expect("render"))
+    });
+    let pdf = render::pdf(pack, t_ds, &ds_rare).expect("warm-up");
+    eprintln!(
+        "discharge summary, rare name: {} pages, {} bytes, substituted {:?}",
+        pdf.pages,
+        pdf.bytes.len(),
+        pdf.substituted
+    );
+    c.bench_function("discharge_summary_rare_name_pdf", |b| {
+        b.iter(|| render::pdf(pack, t_ds, &ds_rare).expect("render"))
     });
     c.bench_function("ward_sheet_40_pdf", |b| {
         b.iter(|| render::pdf(pack, t_ward, &ward).expect("render"))

@@ -167,6 +167,12 @@ fn a_character_the_font_lacks_is_printed_as_geta_and_reported() {
         .expect("new");
     let pdf = app.pdf(&rec.id).expect("render");
     assert_eq!(pdf.substituted, vec!['\u{E000}', '🩺']);
+    // the form is told which field, before anything is printed
+    let bound = app.template_of(&rec).expect("template");
+    let warn = hikae_app::unprintable(&bound.template().form, &rec.values);
+    assert_eq!(warn.len(), 1, "{warn:?}");
+    assert_eq!(warn[0].path, "situation");
+    assert_eq!(warn[0].chars, vec!['\u{E000}', '🩺']);
     let path = write_pdf(dir.path(), "g.pdf", &pdf.bytes);
     let text = poppler("pdftotext", &[path.to_str().expect("path"), "-"]);
     assert!(
@@ -235,4 +241,102 @@ fn every_builtin_template_renders_empty_and_full() {
             assert!(pdf.pages >= 1 && pdf.substituted.is_empty());
         }
     }
+}
+
+/// Characters from several sources that the bundled font lacks or that are easy to lose:
+/// JIS X 0213 plane 2 and 文字情報基盤 name characters, IBM extensions, circled and unit
+/// symbols, sub/superscripts, half-width kana, and Unicode extension B characters only
+/// IPAmj明朝 has (𠀀𠀁, 𪜖).
+const HARD_TEXT: &str =
+    "𠮷田 槗本 𠀀𠀁𪜖 髙橋 﨑山 𠀋𡈽𡌛 纊褜鍈銈 ⅰⅱⅲ ￢∵ ①⑳㉑ ㍻㎏㎡№℡ SpO₂ H₂O m² x³ ｱｲｳｴｵﾞﾟ";
+
+#[test]
+fn every_character_prints_as_itself_through_the_fallback_chain() {
+    let (dir, mut app) = app();
+    let rec = app
+        .new_record(
+            "sbar-handover",
+            patient("DEMO-5", "𠮷田 槗子"),
+            "看護師",
+            values(json!({"situation": HARD_TEXT})),
+        )
+        .expect("new");
+    let pdf = app.pdf(&rec.id).expect("render");
+    assert!(pdf.substituted.is_empty(), "{:?}", pdf.substituted);
+    let path = write_pdf(dir.path(), "hard.pdf", &pdf.bytes);
+    let text = poppler("pdftotext", &[path.to_str().expect("path"), "-"]);
+    assert!(
+        text.contains("𠮷田 槗子"),
+        "the patient's name in the header: {text}"
+    );
+    for word in HARD_TEXT.split(' ') {
+        assert!(text.contains(word), "pdftotext lacks {word}: {text}");
+    }
+    let fonts = poppler("pdffonts", &[path.to_str().expect("path")]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(rows.len() >= 3, "fallback faces are embedded: {fonts}");
+    for row in &rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(&cols[n - 5..n - 2], &["yes", "yes", "yes"], "{row}");
+    }
+    for family in [
+        "+BIZUDPGothic",
+        "+NotoSansCJKjp",
+        "+IPAmjMincho",
+        "+DejaVuSans",
+    ] {
+        assert!(fonts.contains(family), "{family} in {fonts}");
+    }
+    assert!(
+        pdf.bytes.len() < 150_000,
+        "each face is a subset: {} bytes",
+        pdf.bytes.len()
+    );
+}
+
+#[test]
+fn all_of_jis_x_0213_prints_but_two_symbols_no_installed_font_has() {
+    let all: String = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/jisx0213.txt"),
+    )
+    .expect("tests/data/jisx0213.txt")
+    .lines()
+    .collect();
+    assert!(all.chars().count() > 14_000);
+    let missing = hikae_doc::pdf::missing_glyphs(&all).expect("fonts");
+    // ⦅⦆ (U+2985/6, white parentheses) are in no font Debian packages for Japanese
+    assert_eq!(missing, vec!['⦅', '⦆'], "{missing:?}");
+
+    // and the whole repertoire goes through one PDF and back out as text
+    let doc = hikae_doc::Document {
+        blocks: vec![hikae_doc::Block::Paragraph {
+            text: hikae_doc::Inline::plain(&all),
+            note: false,
+        }],
+    };
+    let pdf = hikae_doc::pdf::render(&doc, &hikae_doc::pdf::PageFrame::default(), "JIS X 0213")
+        .expect("render");
+    assert_eq!(pdf.substituted, vec!['⦅', '⦆']);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_pdf(dir.path(), "jis.pdf", &pdf.bytes);
+    let text: String = poppler("pdftotext", &[path.to_str().expect("path"), "-"])
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{c}')
+        // page numbers ("3 / 8") are the only ASCII on the pages
+        .filter(|c| !c.is_ascii_digit() && *c != '/')
+        .collect();
+    let expect: String = all
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_ascii_digit() && *c != '/')
+        .map(|c| if missing.contains(&c) { SUBSTITUTE } else { c })
+        .collect();
+    let (got, want): (Vec<char>, Vec<char>) = (text.chars().collect(), expect.chars().collect());
+    let first_diff = got.iter().zip(&want).position(|(a, b)| a != b);
+    assert!(
+        first_diff.is_none() && got.len() == want.len(),
+        "round trip differs at {first_diff:?} (got {} chars, want {})",
+        got.len(),
+        want.len()
+    );
 }

@@ -6,7 +6,7 @@ use tauri::State;
 use hikae_app::audit::Action;
 use hikae_app::form::{FieldError, FormDef, Values};
 use hikae_app::record::{jst, jst_clock, Patient, Record};
-use hikae_app::Query;
+use hikae_app::{Query, Unprintable};
 
 use crate::error::CmdResult;
 use crate::AppState;
@@ -19,6 +19,8 @@ pub struct RecordView {
     pub created_jst: String,
     pub updated_jst: String,
     pub problems: Vec<FieldError>,
+    /// Fields with characters no installed font has (they print as 〓).
+    pub unprintable: Vec<Unprintable>,
     pub superseded_by: Option<String>,
     /// What the record says about how it came about (drill, downtime, back-entry).
     pub notes: Vec<String>,
@@ -30,12 +32,30 @@ pub struct Saved {
     pub revision: i64,
     pub saved_at: String,
     pub problems: Vec<FieldError>,
+    pub unprintable: Vec<Unprintable>,
+}
+
+/// Values, and the patient's name, that would print as 〓.
+fn unprintable(form: &FormDef, record: &Record) -> Vec<Unprintable> {
+    let mut out = Vec::new();
+    if let Ok(chars) = hikae_app::missing_glyphs(&record.patient.name) {
+        if !chars.is_empty() {
+            out.push(Unprintable {
+                path: "patient".into(),
+                label: "患者氏名".into(),
+                chars,
+            });
+        }
+    }
+    out.extend(hikae_app::unprintable(form, &record.values));
+    out
 }
 
 fn view(app: &hikae_app::Hikae, record: Record) -> CmdResult<RecordView> {
     let bound = app.template_of(&record)?;
     let form = bound.template().form.clone();
     let problems = form.validate(&record.values);
+    let unprintable = unprintable(&form, &record);
     let superseded_by = app.superseded_by(&record.id)?;
     Ok(RecordView {
         notes: hikae_app::render::context_lines(&record.context),
@@ -44,6 +64,7 @@ fn view(app: &hikae_app::Hikae, record: Record) -> CmdResult<RecordView> {
         record,
         form,
         problems,
+        unprintable,
         superseded_by,
     })
 }
@@ -91,10 +112,12 @@ pub fn get_record(state: State<AppState>, id: String) -> CmdResult<RecordView> {
 pub fn save_values(state: State<AppState>, id: String, values: Values) -> CmdResult<Saved> {
     let mut app = state.lock()?;
     let (rec, problems) = app.replace(&id, values)?;
+    let unprintable = unprintable(&app.template_of(&rec)?.template().form, &rec);
     Ok(Saved {
         revision: rec.revision,
         saved_at: jst_clock(rec.updated_at),
         problems,
+        unprintable,
     })
 }
 

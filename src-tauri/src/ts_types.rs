@@ -66,6 +66,7 @@ fn declarations() -> Vec<Decl> {
         form::ValuesShape,
         form::Problem,
         form::FieldError,
+        hikae_app::Unprintable,
         // records
         record::Patient,
         record::Status,

@@ -244,6 +244,14 @@ pub fn status(app: &Hikae) -> anyhow::Result<()> {
     for line in app.protection_report()? {
         outln!("protection\t{line}")?;
     }
+    for (name, package, path, present) in hikae_app::font_report() {
+        let state = if present {
+            "present"
+        } else {
+            "MISSING (prints 〓)"
+        };
+        outln!("font\t{name}\t{package}\t{path}\t{state}")?;
+    }
     let cfg = hikae_app::config::load(app.data_dir())?;
     let mut m = Monitor::new(&cfg);
     if m.is_empty() {

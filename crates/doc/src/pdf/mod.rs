@@ -1,12 +1,12 @@
-//! A4 PDF output: lays a [`Document`] out into pages and writes them with printpdf.
+//! A4 PDF output: lays a [`Document`] out into pages and writes them.
 //!
-//! Layout is ours (printpdf's HTML path breaks kinsoku and drops page numbers): text is
+//! Layout and writing are ours (HTML-to-PDF crates break kinsoku and drop page numbers): text is
 //! broken into lines in `linebreak`, blocks are placed top to bottom (`layout`; the drill
 //! timeline chart in `chart`), tables split across pages with their header repeated, and
 //! every page gets the patient header, "n / N" and the downtime footer. `glyphs` replaces
-//! characters the font lacks by 〓 and reports them in [`Pdf::substituted`]; they are never
-//! a silent box. `output` turns placed items into PDF operators and bytes (font subset,
-//! compression, reproducible file ID).
+//! characters no font of the chain (`font`) has by 〓 and reports them in [`Pdf::substituted`];
+//! they are never a silent box. `output` turns placed items into PDF operators and bytes (a
+//! font subset per face used, compression, reproducible file ID).
 //! This module never sees the database or the pack.
 
 mod chart;
@@ -17,13 +17,12 @@ mod linebreak;
 mod output;
 
 use font::Metrics;
-pub use font::{missing_glyphs, SUBSTITUTE};
-use printpdf::{Mm, PdfDocument, PdfFontHandle, PdfPage};
+pub use font::{font_report, missing_glyphs, FALLBACKS, SUBSTITUTE};
 
-use crate::{Document, Error, Result};
+use crate::{Document, Result};
 use glyphs::fix_plain;
 use layout::{frame_items, layout};
-use output::{page_ops, parsed_font, save};
+use output::Writer;
 
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
@@ -101,44 +100,27 @@ pub fn render_many_with(
     laid_out: &mut dyn FnMut(usize),
 ) -> Result<Pdf> {
     let m = Metrics::get()?;
-    let mut pdf = PdfDocument::new(title);
-    // printpdf names fonts (and their subset tag) with a process-wide counter; one fixed
-    // six-letter tag keeps the output reproducible (each PDF embeds this one font)
-    let random_id = pdf.add_font(parsed_font()?);
-    let font_id = printpdf::FontId("HIKAEF".into());
-    let added = pdf
-        .resources
-        .fonts
-        .map
-        .remove(&random_id)
-        .ok_or_else(|| Error::Layout("the font was not added to the PDF".into()))?;
-    pdf.resources.fonts.map.insert(font_id.clone(), added);
-    let font = PdfFontHandle::External(font_id);
+    let mut out = Writer::new(m);
     let mut missing = Vec::new();
-    let mut pages = Vec::new();
     for (n, (doc, frame)) in parts.iter().enumerate() {
         let laid = layout(doc, frame, m, &mut missing);
         let total = laid.len();
+        let wm = frame
+            .watermark
+            .as_ref()
+            .map(|w| fix_plain(w, m, &mut missing));
         for (i, body) in laid.into_iter().enumerate() {
             let mut items = frame_items(frame, i + 1, total, m, &mut missing);
             items.extend(body);
-            let wm = frame
-                .watermark
-                .as_ref()
-                .map(|w| fix_plain(w, m, &mut missing));
-            pages.push(PdfPage::new(
-                Mm(210.0),
-                Mm(297.0),
-                page_ops(&items, wm.as_deref(), &font, m),
-            ));
+            out.page(&items, wm.as_deref());
         }
         laid_out(n + 1);
     }
-    let count = pages.len();
-    let bytes = save(pdf.with_pages(pages))?;
+    let pages = out.page_count();
+    let bytes = out.finish(title)?;
     Ok(Pdf {
         bytes,
-        pages: count,
+        pages,
         substituted: missing,
     })
 }

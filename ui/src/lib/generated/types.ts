@@ -71,6 +71,15 @@ export type Problem = { "code": "required" } | { "code": "unknown_field" } | { "
  */
 export type FieldError = { path: string, label: string, problem: Problem, };
 
+/**
+ * One field (or table cell) with characters that print as 〓.
+ */
+export type Unprintable = { 
+/**
+ * `field` or `table[row].column`, as in [`hikae_domain::form::FieldError`].
+ */
+path: string, label: string, chars: Array<string>, };
+
 export type Patient = { id: string, name: string, };
 
 export type RecordStatus = "draft" | "finalized";
@@ -129,13 +138,17 @@ revision: number,
  */
 context: RecordContext, };
 
-export type RecordView = { record: RecordData, form: FormDef, created_jst: string, updated_jst: string, problems: Array<FieldError>, superseded_by: string | null, 
+export type RecordView = { record: RecordData, form: FormDef, created_jst: string, updated_jst: string, problems: Array<FieldError>, 
+/**
+ * Fields with characters no installed font has (they print as 〓).
+ */
+unprintable: Array<Unprintable>, superseded_by: string | null, 
 /**
  * What the record says about how it came about (drill, downtime, back-entry).
  */
 notes: Array<string>, };
 
-export type Saved = { revision: number, saved_at: string, problems: Array<FieldError>, };
+export type Saved = { revision: number, saved_at: string, problems: Array<FieldError>, unprintable: Array<Unprintable>, };
 
 export type RowSummary = { id: string, status: string, template_id: string, patient_id: string, patient_name: string, version: number, updated_jst: string, drill: boolean, downtime: boolean, paper: boolean, };
 
