@@ -206,9 +206,14 @@ pub fn secured() -> (tempfile::TempDir, (String, String)) {
 /// As [`secured`], also returning the recovery key printed at setup.
 pub fn secured_with_recovery() -> (tempfile::TempDir, (String, String), String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let setup =
-        Hikae::setup_encryption(dir.path(), "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
-    let mut admin = unlocked(dir.path(), "A0001", ADMIN_PIN);
+    let (key, recovery) = secure_dir(dir.path());
+    (dir, key, recovery)
+}
+
+/// Sets up `dir` as [`secured`] does; returns the roster signing key and the recovery key.
+pub fn secure_dir(dir: &Path) -> ((String, String), String) {
+    let setup = Hikae::setup_encryption(dir, "A0001", ADMIN_PIN, EMERGENCY_CODE).expect("setup");
+    let mut admin = unlocked(dir, "A0001", ADMIN_PIN);
     let key = signing_key();
     admin
         .trust_key(&key.0, hikae_app::KeyRole::Rosters)
@@ -225,7 +230,7 @@ pub fn secured_with_recovery() -> (tempfile::TempDir, (String, String), String) 
     ] {
         admin.enrol(id, pin).expect("enrol");
     }
-    (dir, key, setup.recovery_key)
+    (key, setup.recovery_key)
 }
 
 /// The app unlocked with a staff ID and the right PIN.

@@ -41,7 +41,12 @@ pub fn unprintable(form: &FormDef, values: &Values) -> Vec<Unprintable> {
                     for c in &f.columns {
                         if let Some(cell) = row.get(&c.id) {
                             let label = format!("{} {} {}", f.label.ja, i + 1, c.label.ja);
-                            check(format!("{}[{i}].{}", f.id, c.id), &label, cell, &mut out);
+                            check(
+                                format!("{}[{}].{}", f.id, i + 1, c.id),
+                                &label,
+                                cell,
+                                &mut out,
+                            );
                         }
                     }
                 }

@@ -262,7 +262,7 @@ fn describe(e: &rusqlite::Error) -> String {
         Some(rusqlite::ErrorCode::NotADatabase) => "not a Hikae database, or damaged or encrypted with another key (the file was left untouched)".into(),
         Some(rusqlite::ErrorCode::DatabaseCorrupt) => "the database file is damaged (the file was left untouched)".into(),
         Some(rusqlite::ErrorCode::ReadOnly) => "the database is read-only".into(),
-        Some(rusqlite::ErrorCode::DiskFull) => "the disk is full".into(),
+        Some(rusqlite::ErrorCode::DiskFull) => "the disk is full (ディスクの空きがありません): nothing was written; what was saved before is intact. Free some space and try again".into(),
         Some(rusqlite::ErrorCode::DatabaseBusy) => "the database is busy (is another Hikae running?)".into(),
         _ => e.to_string(),
     }

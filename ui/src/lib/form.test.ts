@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addRow, completeValues, isTemporaryPatientId, moveRow, parseDay, problemsAt, removeRow, SaveQueue, temporaryPatientId } from "./form";
-import type { FieldDef, FieldError, FormDef } from "./types";
+import { addRow, cellPath, completeValues, describeChar, isTemporaryPatientId, moveRow, parseDay, problemsAt, removeRow, SaveQueue, temporaryPatientId, unprintableAt } from "./form";
+import type { FieldDef, FieldError, FormDef, Unprintable } from "./types";
 
 const col = (id: string): FieldDef => ({ id, label: { ja: id, en: id }, type: "text", required: false, help: null, unit: null, min: null, max: null, max_length: null, options: [], columns: [], min_rows: null });
 const meds: FieldDef = { ...col("meds"), type: "table", columns: [col("drug"), col("dose")] };
@@ -27,6 +27,32 @@ describe("form values", () => {
     ];
     expect(problemsAt(p, "meds")).toHaveLength(1);
     expect(problemsAt(p, "meds[2].dose")).toHaveLength(1);
+  });
+});
+
+describe("characters that print as 〓", () => {
+  const list: Unprintable[] = [
+    { path: "patient", label: "患者氏名", chars: ["𠮷"] },
+    { path: "name", label: "name", chars: ["髙", "﨑"] },
+    { path: "meds[2].dose", label: "meds 2 dose", chars: ["㊙"] },
+    { path: "name", label: "name", chars: ["﨑", "𩸽"] },
+  ];
+  it("are found at exactly one field, cell or the patient, merged and each once", () => {
+    expect(unprintableAt(list, "name")).toEqual(["髙", "﨑", "𩸽"]);
+    expect(unprintableAt(list, "patient")).toEqual(["𠮷"]);
+    // a cell's warning is at the cell (rows from 1, as cellPath and FieldError), not at its table or another row
+    expect(unprintableAt(list, cellPath("meds", 1, "dose"))).toEqual(["㊙"]);
+    expect(unprintableAt(list, cellPath("meds", 0, "dose"))).toEqual([]);
+    expect(unprintableAt(list, "meds")).toEqual([]);
+    expect(unprintableAt(list, "nam")).toEqual([]);
+    expect(unprintableAt([], "name")).toEqual([]);
+  });
+  it("are described with their code point, invisible ones by it alone", () => {
+    expect(describeChar("𠮷")).toBe("𠮷 (U+20BB7)");
+    expect(describeChar("髙")).toBe("髙 (U+9AD9)");
+    expect(describeChar("\u200b")).toBe("U+200B");
+    expect(describeChar("\u3000")).toBe("U+3000");
+    expect(describeChar("\ue000")).toBe("U+E000");
   });
 });
 

@@ -1,5 +1,5 @@
 // Pure form logic used by the components (no Tauri, no DOM): unit-tested in form.test.ts.
-import type { FieldDef, FieldError, FormDef, Row, Values } from "./types";
+import type { FieldDef, FieldError, FormDef, Row, Unprintable, Values } from "./types";
 
 export function emptyValue(f: FieldDef): string | boolean | Row[] {
   if (f.type === "checkbox") return false;
@@ -45,6 +45,23 @@ export function problemsAt(problems: FieldError[], path: string): FieldError[] {
 
 export function cellPath(field: string, rowIndex: number, column: string): string {
   return `${field}[${rowIndex + 1}].${column}`;
+}
+
+/** Characters that print as 〓 at exactly this path (a field, one table cell, or `patient`),
+ * merged when the core reports the path more than once, each character once, in order. */
+export function unprintableAt(list: Unprintable[], path: string): string[] {
+  const chars: string[] = [];
+  for (const u of list) if (u.path === path) for (const c of u.chars) if (!chars.includes(c)) chars.push(c);
+  return chars;
+}
+
+/** A character with its code point, so one the screen cannot show either can still be found: `𠮷 (U+20BB7)`. */
+export function describeChar(c: string): string {
+  const cp = c.codePointAt(0);
+  if (cp === undefined) return c;
+  const code = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+  // invisible or blank characters: only the code point says what they are
+  return /^[\p{C}\p{Z}]$/u.test(c) ? code : `${c} (${code})`;
 }
 
 /** A temporary patient ID for downtime, marked for later reconciliation: DT-20261121-1430-7Q2. */

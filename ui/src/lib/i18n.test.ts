@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { milestoneName, protectionText, protectionWeak, roleName, serviceNames, setupProblemText, stateName, t, tf } from "./i18n";
+import { milestoneName, protectionText, protectionWeak, roleName, serviceNames, setupProblemText, stateName, t, tf, unprintableLabel, unprintableText } from "./i18n";
 import type { SetupProblem } from "./setup";
+import type { FieldDef, FormDef } from "./types";
 
 describe("texts with placeholders", () => {
   it("fills them in both languages", () => {
@@ -48,5 +49,28 @@ describe("protection and setup", () => {
     }
     expect(t("ja", "demoBand")).toBe("デモモード：架空データのみ・暗号化されていません");
     expect(t("en", "demoBand")).toBe("Demo mode: fictional data only, not encrypted");
+  });
+});
+
+describe("characters that print as 〓", () => {
+  const col = (id: string, ja: string, en: string): FieldDef => ({ id, label: { ja, en }, type: "text", required: false, help: null, unit: null, min: null, max: null, max_length: null, options: [], columns: [], min_rows: null });
+  const form: FormDef = {
+    id: "f", version: "1", title: { ja: "f", en: "f" }, description: null, print: { large_type: false },
+    fields: [col("note", "所見", "Findings"), { ...col("meds", "内服薬", "Medicines"), type: "table", columns: [col("drug", "薬剤名", "Drug")] }],
+  };
+  it("warn in both languages, naming each character", () => {
+    expect(unprintableText("ja", ["𠮷"])).toBe("印刷できない文字があります（紙では〓になります）：𠮷 (U+20BB7)");
+    expect(unprintableText("en", ["𠮷", "髙"])).toBe("Characters that cannot be printed (they print as 〓): 𠮷 (U+20BB7), 髙 (U+9AD9)");
+    expect(t("en", "finalizeUnprintable")).not.toBe(t("ja", "finalizeUnprintable"));
+  });
+  it("say where they are in the form's words", () => {
+    expect(unprintableLabel("en", form, { path: "note", label: "所見", chars: ["𠮷"] })).toBe("Findings");
+    expect(unprintableLabel("ja", form, { path: "meds[2].drug", label: "x", chars: ["𠮷"] })).toBe("内服薬 2 薬剤名");
+    expect(unprintableLabel("en", form, { path: "meds[2].drug", label: "x", chars: ["𠮷"] })).toBe("Medicines 2 Drug");
+    expect(unprintableLabel("en", form, { path: "patient", label: "患者氏名", chars: ["𠮷"] })).toBe("Patient name");
+    expect(unprintableLabel("ja", form, { path: "patient", label: "x", chars: ["𠮷"] })).toBe("患者氏名");
+    // a path the form does not have: the core's label
+    expect(unprintableLabel("en", form, { path: "gone", label: "削除された項目", chars: ["𠮷"] })).toBe("削除された項目");
+    expect(unprintableLabel("en", form, { path: "meds[1].gone", label: "内服薬 1 旧列", chars: ["𠮷"] })).toBe("内服薬 1 旧列");
   });
 });

@@ -1,7 +1,8 @@
 // UI texts, Japanese first. The core returns codes; their wording lives here.
 import type { ErrorCode } from "./generated/errors";
+import { describeChar } from "./form";
 import type { SetupProblem } from "./setup";
-import type { FieldError, L10n, MilestoneKey, Problem, ServiceKind, ServiceState } from "./types";
+import type { FieldError, FormDef, L10n, MilestoneKey, Problem, ServiceKind, ServiceState, Unprintable } from "./types";
 
 export type Lang = "ja" | "en";
 
@@ -71,6 +72,10 @@ const T = {
   copyText: ["テキストをコピー（電子カルテ貼付用）", "Copy text (for the EHR)"],
   copied: ["コピーしました", "Copied"],
   fixFirst: ["確定の前に直す項目", "Fix before finalizing"],
+  // characters no installed font has: a warning at the field, and in the finalize dialog
+  unprintable: ["印刷できない文字があります（紙では〓になります）：{chars}", "Characters that cannot be printed (they print as 〓): {chars}"],
+  unprintablePatient: ["患者氏名", "Patient name"],
+  finalizeUnprintable: ["次の項目は紙では〓で印刷されます。確定はできますが、印刷した紙の控えを確認し、必要なら手書きで補ってください。", "These entries print as 〓 on paper. You can still finalize, but check the printed copy and write the characters in by hand if needed."],
   search: ["検索（患者・内容）", "Search (patient, text)"],
   all: ["すべて", "All"],
   language: ["表示言語", "Language"],
@@ -391,6 +396,24 @@ export function setupProblemText(lang: Lang, p: SetupProblem): string {
 export function l10n(lang: Lang, text: L10n | null | undefined): string {
   if (!text) return "";
   return lang === "en" && text.en ? text.en : text.ja;
+}
+
+/** The warning for characters that print as 〓, each with its code point (`describeChar`). */
+export function unprintableText(lang: Lang, chars: string[]): string {
+  return tf(lang, "unprintable", { chars: chars.map(describeChar).join(lang === "ja" ? "、" : ", ") });
+}
+
+/** Where an unprintable entry is, in the form's words in `lang`: the field's label, `table row column`
+ * for a cell (rows from 1, as in `cellPath`), the patient's name for `patient`; the core's
+ * (Japanese) label when the path names nothing in the form. */
+export function unprintableLabel(lang: Lang, form: FormDef, u: Unprintable): string {
+  if (u.path === "patient") return t(lang, "unprintablePatient");
+  const m = /^([^[.]+)(?:\[(\d+)\]\.(.+))?$/.exec(u.path);
+  const f = m ? form.fields.find((x) => x.id === m[1]) : undefined;
+  if (!m || !f) return u.label;
+  if (m[2] === undefined) return l10n(lang, f.label);
+  const c = f.columns.find((x) => x.id === m[3]);
+  return c ? `${l10n(lang, f.label)} ${m[2]} ${l10n(lang, c.label)}` : u.label;
 }
 
 /** A field problem in words, saying what to do. */

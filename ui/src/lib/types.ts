@@ -3,7 +3,7 @@
 
 export type {
   // forms and their values
-  L10n, FieldType, SelectOption, FieldDef, PrintOptions, FormDef, Cell, Value, Row, Values, Problem, FieldError,
+  L10n, FieldType, SelectOption, FieldDef, PrintOptions, FormDef, Cell, Value, Row, Values, Problem, FieldError, Unprintable,
   // records
   Patient, RecordStatus, Provenance, DowntimeMark, PaperOrigin, RecordContext, RecordData, RecordView, Saved, RowSummary,
   // installation, packs, procedures
