@@ -80,6 +80,7 @@ fn main() {
 
     let client = app.sync_client().expect("client");
     let cancel = AtomicBool::new(false);
+    eprintln!("raw done; hikae sync starts");
     let t = Instant::now();
     let host = hikae_app::sync::Direct(std::cell::RefCell::new(&mut app));
     let o = hikae_app::sync::run(

@@ -340,3 +340,165 @@ fn every_acknowledged_change_survives_sigkill_on_an_encrypted_store() {
         o.progress.acknowledged
     );
 }
+
+/// Child side of the fault soak: syncs the store at HIKAE_SOAK_DIR through whatever its
+/// config names (the fault proxy) until nothing is pending, printing each batch filed.
+#[test]
+#[ignore = "run only as the child of records_arrive_exactly_once_through_faults_and_killed_sync_runs"]
+fn fault_sync_child() {
+    let dir = std::path::PathBuf::from(std::env::var("HIKAE_SOAK_DIR").expect("HIKAE_SOAK_DIR"));
+    let mut app = unlocked(&dir, DOCTOR.0, DOCTOR.1);
+    println!("ready");
+    loop {
+        let client = app.sync_client().expect("client");
+        let cancel = AtomicBool::new(false);
+        let host = sync::Direct(std::cell::RefCell::new(&mut app));
+        let o = sync::run(&host, &client, &sync_opts(), &cancel, |p| {
+            println!("acknowledged {}", p.acknowledged);
+        })
+        .expect("sync run");
+        if o.pending == 0 {
+            println!("done");
+            return;
+        }
+    }
+}
+
+/// HIKAE_FAULT_SOAK_N finalized records (default 300: the smoke run in CI; `scripts/soak.sh`
+/// runs 10,000) through the fault proxy (drops, delays, 500, 503 with Retry-After, resets
+/// after the server committed), with the syncing process SIGKILLed midway
+/// HIKAE_FAULT_SOAK_KILLS times (default 4), then run to the end: exactly one
+/// DocumentReference and one document Bundle per record on the server.
+#[test]
+fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (n, kills) = (env("HIKAE_FAULT_SOAK_N", 300), env("HIKAE_FAULT_SOAK_KILLS", 4));
+    let server = FhirServer::start();
+    let proxy = fhir_server::FaultProxy::start(server.addr, fhir_server::Plan::hostile(20261201));
+    let (dir, _key) = secured();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[sync]\nendpoint = \"{}\"\npatient_system = \"urn:oid:1.2.392.100495.20.3.51.11318814790\"\ninstitution_no = \"1318814790\"\ninstitution_name = \"架空総合病院\"\nproduction = false\nbatch_size = 25\ntimeout_secs = 5\n",
+            proxy.base()
+        ),
+    )
+    .expect("config");
+    let started = Instant::now();
+    let expected: Vec<String> = {
+        let mut app = unlocked(dir.path(), DOCTOR.0, DOCTOR.1);
+        while app.test_store().outbox().expect("outbox").len() < n {
+            hikae_app::demo::bulk(&mut app, 100.min(n)).expect("bulk");
+        }
+        app.test_store()
+            .outbox()
+            .expect("outbox")
+            .into_iter()
+            .map(|e| e.record_id)
+            .collect()
+    };
+    let made = started.elapsed();
+    let mut rng = Rng(0x5eed_f00d);
+    let mut killed_at = Vec::new();
+    let spawn = || {
+        std::process::Command::new(std::env::current_exe().expect("test exe"))
+            .args([
+                "--exact",
+                "fault_sync_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("HIKAE_SOAK_DIR", dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn child")
+    };
+    let sync_started = Instant::now();
+    for _ in 0..kills {
+        let mut child = spawn();
+        let reader = BufReader::new(child.stdout.take().expect("stdout"));
+        // kill after a random number of filed batches, while the next is on the wire
+        let batches = 1 + rng.below((n / 25 / (kills + 1)).max(1) as u64) as usize;
+        let mut filed = 0;
+        let mut last = 0usize;
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if let Some(a) = line.strip_prefix("acknowledged ") {
+                last = a.parse().unwrap_or(last);
+                filed += 1;
+                if filed >= batches {
+                    std::thread::sleep(Duration::from_millis(rng.below(150)));
+                    break;
+                }
+            }
+            if line.contains("done") {
+                break;
+            }
+        }
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        killed_at.push(last);
+    }
+    // the last run goes to the end
+    let mut child = spawn();
+    let out = child.wait_with_output().expect("child");
+    assert!(out.status.success(), "the final sync run failed");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("done"),
+        "the final run did not finish"
+    );
+    let synced = sync_started.elapsed();
+
+    let mut per_record: HashMap<String, usize> = HashMap::new();
+    for d in server.all("DocumentReference") {
+        if let Some(v) = d["identifier"][0]["value"].as_str() {
+            *per_record.entry(v.to_string()).or_default() += 1;
+        }
+    }
+    let dups: Vec<_> = per_record.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dups.is_empty(), "duplicates on the server: {dups:?}");
+    let expected_ids: HashSet<String> = expected.iter().map(|id| format!("urn:uuid:{id}")).collect();
+    let missing: Vec<_> = expected_ids
+        .iter()
+        .filter(|id| !per_record.contains_key(*id))
+        .collect();
+    assert!(missing.is_empty(), "{} records never arrived", missing.len());
+    assert_eq!(per_record.len(), expected.len(), "nothing else on the server");
+    let mut bundles: HashMap<String, usize> = HashMap::new();
+    for b in server.all("Bundle") {
+        if let Some(v) = b["identifier"]["value"].as_str() {
+            *bundles.entry(v.to_string()).or_default() += 1;
+        }
+    }
+    assert_eq!(bundles.len(), expected.len(), "one document Bundle per record");
+    assert!(bundles.values().all(|&c| c == 1), "a document Bundle twice");
+    let t = &proxy.tally;
+    let load = |a: &std::sync::atomic::AtomicUsize| a.load(std::sync::atomic::Ordering::Relaxed);
+    for (what, c) in [
+        ("dropped", load(&t.dropped)),
+        ("delayed", load(&t.delayed)),
+        ("500", load(&t.status_500)),
+        ("503 Retry-After", load(&t.status_503)),
+        ("reset after commit", load(&t.reset_after_commit)),
+    ] {
+        assert!(c > 0, "the proxy never {what}: the test would prove nothing");
+    }
+    println!(
+        "fault soak: {} records ({made:.1?} to make), {kills} sync runs SIGKILLed (after {killed_at:?} acknowledged), then run to the end; {} on the server, 0 duplicates, 0 missing; sync {synced:.1?}; proxy: {} requests, {} dropped, {} delayed, {} × 500, {} × 503, {} reset after commit",
+        expected.len(),
+        per_record.len(),
+        load(&t.requests),
+        load(&t.dropped),
+        load(&t.delayed),
+        load(&t.status_500),
+        load(&t.status_503),
+        load(&t.reset_after_commit),
+    );
+}

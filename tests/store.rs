@@ -525,3 +525,28 @@ fn short_terms_find_exactly_what_a_full_scan_finds() {
     assert_eq!(scan("嘔吐").len(), 10);
     assert!(scan("下痢").is_empty());
 }
+
+/// Sync asks, for every record it sends, whether a later version exists: that lookup must use
+/// an index, or sync turns quadratic in the number of records (it did: ~10 ms per record at
+/// 10,000, docs/PERFORMANCE.md).
+#[test]
+fn looking_up_corrections_uses_an_index_not_a_scan() {
+    let (_dir, app) = app();
+    let db = app.test_store().raw_connection();
+    for sql in [
+        "SELECT id FROM records WHERE supersedes = ?1",
+        "SELECT id FROM records WHERE supersedes = ?1 ORDER BY version DESC LIMIT 1",
+    ] {
+        let plan: Vec<String> = db
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("prepare")
+            .query_map(["x"], |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(
+            plan.iter().any(|p| p.contains("USING INDEX records_supersedes")),
+            "{sql}: {plan:?}"
+        );
+    }
+}
