@@ -4,6 +4,8 @@
 # Needs: chromium hyperfine time poppler-utils fonts-morisawa-bizud-gothic (installed here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# fictional demo records in a throwaway folder: demo mode (unencrypted, watermarked)
+export HIKAE_DEMO=1
 apt_need=(chromium hyperfine time poppler-utils fonts-morisawa-bizud-gothic)
 missing=(); for p in "${apt_need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; fi

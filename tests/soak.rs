@@ -377,7 +377,10 @@ fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(d)
     };
-    let (n, kills) = (env("HIKAE_FAULT_SOAK_N", 300), env("HIKAE_FAULT_SOAK_KILLS", 4));
+    let (n, kills) = (
+        env("HIKAE_FAULT_SOAK_N", 300),
+        env("HIKAE_FAULT_SOAK_KILLS", 4),
+    );
     let server = FhirServer::start();
     let proxy = fhir_server::FaultProxy::start(server.addr, fhir_server::Plan::hostile(20261201));
     let (dir, _key) = secured();
@@ -465,13 +468,22 @@ fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
     }
     let dups: Vec<_> = per_record.iter().filter(|(_, n)| **n > 1).collect();
     assert!(dups.is_empty(), "duplicates on the server: {dups:?}");
-    let expected_ids: HashSet<String> = expected.iter().map(|id| format!("urn:uuid:{id}")).collect();
+    let expected_ids: HashSet<String> =
+        expected.iter().map(|id| format!("urn:uuid:{id}")).collect();
     let missing: Vec<_> = expected_ids
         .iter()
         .filter(|id| !per_record.contains_key(*id))
         .collect();
-    assert!(missing.is_empty(), "{} records never arrived", missing.len());
-    assert_eq!(per_record.len(), expected.len(), "nothing else on the server");
+    assert!(
+        missing.is_empty(),
+        "{} records never arrived",
+        missing.len()
+    );
+    assert_eq!(
+        per_record.len(),
+        expected.len(),
+        "nothing else on the server"
+    );
     let mut bundles: HashMap<String, usize> = HashMap::new();
     for b in server.all("Bundle") {
         if let Some(v) = b["identifier"]["value"].as_str() {
@@ -490,7 +502,10 @@ fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
         ("503 Retry-After", load(&t.status_503)),
         ("reset after commit", load(&t.reset_after_commit)),
     ] {
-        assert!(c > 0, "the proxy never {what}: the test would prove nothing");
+        assert!(
+            c > 0,
+            "the proxy never {what}: the test would prove nothing"
+        );
     }
     println!(
         "fault soak: {} records ({made:.1?} to make), {kills} sync runs SIGKILLed (after {killed_at:?} acknowledged), then run to the end; {} on the server, 0 duplicates, 0 missing; sync {synced:.1?}; proxy: {} requests, {} dropped, {} delayed, {} × 500, {} × 503, {} reset after commit",

@@ -545,7 +545,8 @@ fn looking_up_corrections_uses_an_index_not_a_scan() {
             .collect::<Result<_, _>>()
             .expect("rows");
         assert!(
-            plan.iter().any(|p| p.contains("USING INDEX records_supersedes")),
+            plan.iter()
+                .any(|p| p.contains("USING INDEX records_supersedes")),
             "{sql}: {plan:?}"
         );
     }
