@@ -78,4 +78,53 @@ fn main() {
             percentile(&times, 0.99)
         );
     }
+    // the record list: newest first, a page of 50 and the 1,000 rows the desktop asks for
+    for limit in [50, 1000] {
+        let list = Query {
+            limit: Some(limit),
+            ..Query::default()
+        };
+        let mut times: Vec<Duration> = (0..rounds)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(app.search(&list).expect("list"));
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!(
+            "  record list, newest {limit:<5}     p50 {:>8.2?}  p99 {:>8.2?}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+    }
+    // autosave: the whole value map of one draft, one durable transaction, as the form sends
+    // it after each pause in typing
+    let f = hikae_app::demo::fixtures()
+        .expect("fixtures")
+        .into_iter()
+        .find(|f| f.template == "discharge-summary")
+        .expect("fixture");
+    let draft = app
+        .new_record(&f.template, f.patient.clone(), &f.author, f.values.clone())
+        .expect("draft");
+    let mut values = f.values.clone();
+    let saves = if benching { 500 } else { 3 };
+    let mut times: Vec<Duration> = (0..saves)
+        .map(|i| {
+            values.insert(
+                "admission_reason".into(),
+                serde_json::Value::String(format!("入院後経過 {i}：解熱し食事摂取良好。")),
+            );
+            let t = Instant::now();
+            std::hint::black_box(app.replace(&draft.id, values.clone()).expect("save"));
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "  autosave (replace, {saves} saves)  p50 {:>8.2?}  p99 {:>8.2?}",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
 }

@@ -436,11 +436,14 @@ impl Store {
                         Some(like_contains(term)),
                     )
                 } else {
-                    (
-                        "SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\'",
-                        like_contains(term),
-                        None,
-                    )
+                    // no index serves these: each newest record's text is checked directly,
+                    // once (counting the matches first would scan everything twice)
+                    clauses.push(
+                        "(SELECT body FROM record_search WHERE rowid = records.rowid) LIKE ? ESCAPE '\\'"
+                            .into(),
+                    );
+                    args.push(like_contains(term));
+                    continue;
                 };
                 // a common term (肺炎 in a third of all records) is not fetched and sorted
                 // whole: the newest records are walked in order and each is checked against
