@@ -11,7 +11,7 @@ for group in "$@"; do
   case "$group" in
     test) need+=(poppler-utils minisign openssl python3 swtpm swtpm-tools tpm2-tools fonts-noto-cjk fonts-ipamj-mincho fonts-dejavu-core) ;;
     print) need+=(cups-daemon cups-client printer-driver-cups-pdf) ;;
-    desktop) need+=(libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev file xvfb xauth webkit2gtk-driver python3-pip imagemagick strace fonts-morisawa-bizud-gothic) ;;
+    desktop) need+=(libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev file xvfb xauth webkit2gtk-driver python3-pip imagemagick strace fonts-morisawa-bizud-gothic fonts-noto-cjk fonts-ipamj-mincho fonts-dejavu-core) ;;
   esac
 done
 missing=()

@@ -315,3 +315,42 @@ def test_recent_patients_come_from_the_store_not_the_webview(app):
     WebDriverWait(app, 10).until(lambda d: "DEMO-E2E-R 架空 最近子" in d.find_element(By.CSS_SELECTOR, ".chips").text)
     stored = app.execute_script("return JSON.stringify(Object.assign({}, localStorage));")
     assert "DEMO-E2E-R" not in stored and "架空" not in stored, stored
+
+
+def test_unprintable_characters_warn_at_the_field_and_before_finalizing(app, tmp_path):
+    """A character no installed font has (⦅) is warned about at its field and in the finalize
+    dialog; one the fallback fonts have (槗, in the patient's name) prints as itself."""
+    start(app, "看護師 例示")
+    new_record(app, "sbar-handover", "DEMO-E2E-7", "架空 槗子")
+    fill = {
+        "f-handover_at": "2026/11/21 16:30",
+        "f-from_staff": "例示 健",
+        "f-situation": "記号⦅テスト⦆を含む申し送り。",
+        "f-background": "S状結腸切除術後。",
+        "f-assessment": "鎮痛薬で改善傾向。",
+        "f-recommendation": "20時に疼痛を再評価してください。",
+    }
+    for field_id, text in fill.items():
+        app.find_element(By.ID, field_id).send_keys(text)
+    wait_text(app, "#preview", "20時に疼痛を再評価")
+    WebDriverWait(app, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '.unprintable-warning[data-path="situation"]'))
+    warn = app.find_element(By.CSS_SELECTOR, '.unprintable-warning[data-path="situation"]').text
+    assert "⦅" in warn and "⦆" in warn and "〓" in warn, warn
+    assert not app.find_elements(By.CSS_SELECTOR, '.unprintable-warning[data-path="patient"]'), \
+        "槗 is in a fallback font: the name prints, no warning"
+    shot(app, "11-unprintable-field")
+    app.find_element(By.ID, "finalize").click()
+    listed = app.find_element(By.ID, "finalize-unprintable").text
+    assert "⦅" in listed, listed
+    shot(app, "12-unprintable-finalize")
+    app.find_element(By.ID, "reviewer").send_keys("看護師 例示")
+    app.find_element(By.ID, "confirm-finalize").click()
+    wait_text(app, ".record-head", "確定済み")
+    record_id = app.find_element(By.CSS_SELECTOR, "section.editor").get_attribute("data-record-id")
+    out = tmp_path / "unprintable.pdf"
+    app.execute_script(
+        "return window.__TAURI_INTERNALS__.invoke('export_pdf', {id: arguments[0], path: arguments[1]});", record_id, str(out)
+    )
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "架空 槗子" in text and "記号〓テスト〓を含む" in text, text
