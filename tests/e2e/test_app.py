@@ -30,6 +30,21 @@ def new_record(driver, template, pid, pname):
     driver.find_element(By.ID, "create").click()
 
 
+def fill_sbar(driver, situation: str) -> None:
+    """Fills an SBAR handover so it can be finalized."""
+    fill = {
+        "f-handover_at": "2026/11/21 16:30",
+        "f-from_staff": "例示 健",
+        "f-situation": situation,
+        "f-background": "S状結腸切除術後。",
+        "f-assessment": "鎮痛薬で改善傾向。",
+        "f-recommendation": "20時に疼痛を再評価してください。",
+    }
+    for field_id, text in fill.items():
+        driver.find_element(By.ID, field_id).send_keys(text)
+    wait_text(driver, "#preview", "20時に疼痛を再評価")
+
+
 def test_discharge_summary_autosaves_and_survives_a_crash(app, data_dir):
     shot(app, "01-start")
     start(app)
@@ -99,17 +114,7 @@ def test_language_switch_keeps_the_screen_usable(app, data_dir):
 def test_finalize_export_pdf_and_search(app, tmp_path):
     start(app, "看護師 例示")
     new_record(app, "sbar-handover", "DEMO-E2E-2", "架空 次郎")
-    fill = {
-        "f-handover_at": "2026/11/21 16:30",
-        "f-from_staff": "例示 健",
-        "f-situation": "術後1日目、創部痛が増強。",
-        "f-background": "S状結腸切除術後。",
-        "f-assessment": "鎮痛薬で改善傾向。",
-        "f-recommendation": "20時に疼痛を再評価してください。",
-    }
-    for field_id, text in fill.items():
-        app.find_element(By.ID, field_id).send_keys(text)
-    wait_text(app, "#preview", "20時に疼痛を再評価")
+    fill_sbar(app, "術後1日目、創部痛が増強。")
     app.find_element(By.ID, "finalize").click()
     app.find_element(By.ID, "reviewer").send_keys("看護師 例示")
     shot(app, "08-finalize-dialog")
@@ -322,17 +327,7 @@ def test_unprintable_characters_warn_at_the_field_and_before_finalizing(app, tmp
     dialog; one the fallback fonts have (槗, in the patient's name) prints as itself."""
     start(app, "看護師 例示")
     new_record(app, "sbar-handover", "DEMO-E2E-7", "架空 槗子")
-    fill = {
-        "f-handover_at": "2026/11/21 16:30",
-        "f-from_staff": "例示 健",
-        "f-situation": "記号⦅テスト⦆を含む申し送り。",
-        "f-background": "S状結腸切除術後。",
-        "f-assessment": "鎮痛薬で改善傾向。",
-        "f-recommendation": "20時に疼痛を再評価してください。",
-    }
-    for field_id, text in fill.items():
-        app.find_element(By.ID, field_id).send_keys(text)
-    wait_text(app, "#preview", "20時に疼痛を再評価")
+    fill_sbar(app, "記号⦅テスト⦆を含む申し送り。")
     WebDriverWait(app, 10).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '.unprintable-warning[data-path="situation"]'))
     warn = app.find_element(By.CSS_SELECTOR, '.unprintable-warning[data-path="situation"]').text
