@@ -303,3 +303,39 @@ fn exports_json_lines_and_fhir_audit_events() {
         .expect("entries")[0];
     assert_eq!(fhir_audit_event(e, "Hikae test")["id"], "hikae-1");
 }
+
+#[test]
+fn the_self_test_passes_an_intact_pc_and_fails_a_tampered_log() {
+    let (dir, app, _) = history();
+    drop(app);
+    let out = cli(dir.path(), &["selftest"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    for line in [
+        "store\tok",
+        "audit\tok",
+        "packs\tok",
+        "disk\tok",
+        "clock\tok",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    let json = cli(dir.path(), &["selftest", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("json");
+    assert_eq!(v["checks"].as_array().map(Vec::len), Some(7), "{v}");
+
+    let conn = rusqlite::Connection::open(dir.path().join("hikae.db")).expect("open");
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor_name = 'x' WHERE seq = 2;",
+    )
+    .expect("tamper");
+    drop(conn);
+    let out = cli(dir.path(), &["selftest"]);
+    assert!(!out.status.success(), "a tampered log fails the self-test");
+    assert!(stdout(&out).contains("audit\tFAIL"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("self-test failed: audit"),
+        "{}",
+        stderr(&out)
+    );
+}

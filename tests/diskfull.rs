@@ -117,6 +117,13 @@ fn a_full_disk_refuses_the_change_keeps_what_was_saved_and_saving_resumes() {
         "the draft is as saved"
     );
     assert_eq!(app.pdf(&done.id).expect("pdf").bytes, done_pdf);
+    // the self-test sees it, and reports even though its own audit entry cannot be written
+    let st = app.selftest().expect("selftest");
+    let verdict = |id: &str| st.checks.iter().find(|c| c.id == id).map(|c| c.verdict);
+    use hikae_app::selftest::Verdict;
+    assert_eq!(verdict("disk"), Some(Verdict::Fail), "{st:?}");
+    assert_eq!(verdict("audit_write"), Some(Verdict::Fail), "{st:?}");
+    assert_eq!(verdict("store"), Some(Verdict::Pass), "{st:?}");
     drop(app);
     // (logging in while the disk is full is refused the same way: the login's audit entry
     // cannot be written)

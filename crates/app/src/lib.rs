@@ -21,6 +21,7 @@ mod drill_report;
 mod packs;
 pub mod print;
 mod security;
+pub mod selftest;
 pub mod sync;
 mod unprintable;
 pub use continuity::{paper_time, PrintPackRequest, TemplateCopies, MAX_PACK_PATIENTS};

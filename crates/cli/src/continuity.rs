@@ -240,6 +240,33 @@ pub fn print_pack(app: &mut Hikae, a: PrintPackArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub fn selftest(app: &mut Hikae, json: bool) -> anyhow::Result<()> {
+    use hikae_app::selftest::Verdict;
+    let r = app.selftest()?;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&r)?)?;
+    } else {
+        for c in &r.checks {
+            let v = match c.verdict {
+                Verdict::Pass => "ok",
+                Verdict::Warn => "WARN",
+                Verdict::Fail => "FAIL",
+            };
+            outln!("{}\t{v}\t{}", c.id, c.detail)?;
+        }
+    }
+    if r.verdict() == Verdict::Fail {
+        let failed: Vec<&str> = r
+            .checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .map(|c| c.id)
+            .collect();
+        anyhow::bail!("self-test failed: {}", failed.join(", "));
+    }
+    Ok(())
+}
+
 pub fn status(app: &Hikae) -> anyhow::Result<()> {
     for line in app.protection_report()? {
         outln!("protection\t{line}")?;

@@ -108,6 +108,13 @@ enum Command {
     PrintPack(continuity::PrintPackArgs),
     /// Probe the services of config.toml ([monitor], [sync] endpoint) once and show their state
     Status,
+    /// Is this PC ready for the next outage? Store, audit chain, packs, fonts, printer, disk,
+    /// clock; exits non-zero when a check fails (audited)
+    Selftest {
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Create fictional demo records and write their PDFs to a folder
     Demo(demo::DemoArgs),
 }
@@ -200,6 +207,7 @@ fn dispatch(app: &mut Hikae, command: Command) -> anyhow::Result<()> {
         Command::Drill(cmd) => continuity::drill(app, cmd),
         Command::PrintPack(args) => continuity::print_pack(app, args),
         Command::Status => continuity::status(app),
+        Command::Selftest { json } => continuity::selftest(app, json),
         Command::Demo(a) => demo::run(app, a),
     }
 }

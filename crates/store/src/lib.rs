@@ -218,6 +218,20 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))
     }
 
+    /// SQLite's `PRAGMA quick_check`: empty when the file is sound, else what it found.
+    pub fn quick_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA quick_check")
+            .map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| db_err(&self.path, e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+
     /// Direct SQL access for tests that must prove the database itself refuses a change.
     #[cfg(feature = "test-support")]
     pub fn raw_connection(&self) -> &Connection {
