@@ -33,6 +33,8 @@ pub struct Saved {
     pub saved_at: String,
     pub problems: Vec<FieldError>,
     pub unprintable: Vec<Unprintable>,
+    /// The preview of what was saved (the same HTML the PDF is laid out from).
+    pub preview: String,
 }
 
 /// Values, and the patient's name, that would print as 〓.
@@ -113,11 +115,13 @@ pub fn save_values(state: State<AppState>, id: String, values: Values) -> CmdRes
     let mut app = state.lock()?;
     let (rec, problems) = app.replace(&id, values)?;
     let unprintable = unprintable(&app.template_of(&rec)?.template().form, &rec);
+    let preview = app.preview_of(&rec)?;
     Ok(Saved {
         revision: rec.revision,
         saved_at: jst_clock(rec.updated_at),
         problems,
         unprintable,
+        preview,
     })
 }
 

@@ -822,15 +822,22 @@ impl Hikae {
     pub fn preview_html(&mut self, id: &str) -> Result<String> {
         self.require(Permission::Read)?;
         let rec = self.store.get(id)?;
-        let b = self.template_of(&rec)?;
-        let html = pack_render::preview_html(&b.pack, b.template(), &rec)?;
+        self.preview_of(&rec)
+    }
+
+    /// As [`Hikae::preview_html`], of a record the caller already holds (the autosave returns
+    /// it with the save: one round trip per change, not two).
+    pub fn preview_of(&mut self, rec: &Record) -> Result<String> {
+        self.require(Permission::Read)?;
+        let b = self.template_of(rec)?;
+        let html = pack_render::preview_html(&b.pack, b.template(), rec)?;
         let key = (format!("view {}", rec.id), self.actor.id.clone());
         if self
             .edit_audited
             .get(&key)
             .is_none_or(|t| t.elapsed() >= EDIT_AUDIT_EVERY)
         {
-            let e = self.record_event(Action::View, &rec).detail("preview");
+            let e = self.record_event(Action::View, rec).detail("preview");
             self.store.audit(&e)?;
             self.edit_audited.insert(key, std::time::Instant::now());
         }

@@ -148,7 +148,11 @@ unprintable: Array<Unprintable>, superseded_by: string | null,
  */
 notes: Array<string>, };
 
-export type Saved = { revision: number, saved_at: string, problems: Array<FieldError>, unprintable: Array<Unprintable>, };
+export type Saved = { revision: number, saved_at: string, problems: Array<FieldError>, unprintable: Array<Unprintable>, 
+/**
+ * The preview of what was saved (the same HTML the PDF is laid out from).
+ */
+preview: string, };
 
 export type RowSummary = { id: string, status: string, template_id: string, patient_id: string, patient_name: string, version: number, updated_jst: string, drill: boolean, downtime: boolean, paper: boolean, };
 
