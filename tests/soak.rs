@@ -451,7 +451,7 @@ fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
         killed_at.push(last);
     }
     // the last run goes to the end
-    let mut child = spawn();
+    let child = spawn();
     let out = child.wait_with_output().expect("child");
     assert!(out.status.success(), "the final sync run failed");
     assert!(
@@ -461,7 +461,7 @@ fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
     let synced = sync_started.elapsed();
 
     let mut per_record: HashMap<String, usize> = HashMap::new();
-    for d in server.all("DocumentReference") {
+    for d in server.identifiers("DocumentReference") {
         if let Some(v) = d["identifier"][0]["value"].as_str() {
             *per_record.entry(v.to_string()).or_default() += 1;
         }
@@ -485,7 +485,7 @@ fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
         "nothing else on the server"
     );
     let mut bundles: HashMap<String, usize> = HashMap::new();
-    for b in server.all("Bundle") {
+    for b in server.identifiers("Bundle") {
         if let Some(v) = b["identifier"]["value"].as_str() {
             *bundles.entry(v.to_string()).or_default() += 1;
         }

@@ -577,6 +577,18 @@ async function handle(req, res) {
     send(res, 200, all, 'application/json');
     return;
   }
+  // only id and identifier of each resource: at 10,000 DocumentReferences with their PDFs a
+  // whole dump is larger than the longest string JSON.stringify can make
+  if (method === 'GET' && path.startsWith('_identifiers/')) {
+    const type = decodeURIComponent(path.slice('_identifiers/'.length));
+    if (!isResourceType(type)) {
+      send(res, 400, badRequest(`Unknown resource type: ${type}`));
+      return;
+    }
+    const all = await serialized(() => repo.searchResources({ resourceType: type }));
+    send(res, 200, all.map((r) => ({ id: r.id, identifier: r.identifier })), 'application/json');
+    return;
+  }
   if (method === 'POST' && path === '_reset') {
     await serialized(() => {
       repo.clear();

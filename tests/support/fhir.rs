@@ -79,6 +79,14 @@ impl FhirServer {
         self.get("/_stats")["counts"][ty].as_u64().unwrap_or(0) as usize
     }
 
+    /// The id and identifier of every resource of `ty` the server holds (small at any volume).
+    pub fn identifiers(&self, ty: &str) -> Vec<Value> {
+        self.get(&format!("/_identifiers/{ty}"))
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Every resource of `ty` the server holds.
     pub fn all(&self, ty: &str) -> Vec<Value> {
         self.get(&format!("/_dump/{ty}"))
