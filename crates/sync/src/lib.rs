@@ -515,14 +515,6 @@ pub fn backoff(attempt: i64, base: Duration, max: Duration) -> Duration {
     d / 2 + (d / 2) * r / 1000
 }
 
-fn count_seen(batch: &[Outgoing], seen: &mut std::collections::HashSet<String>, p: &mut Progress) {
-    for o in batch {
-        if seen.insert(o.record_id.clone()) && seen.len() > p.total {
-            p.total = seen.len();
-        }
-    }
-}
-
 /// Sends what is due until nothing is left, the server is unreachable, or `cancel` is set.
 /// `progress` is called after every request.
 pub fn run(
@@ -545,127 +537,98 @@ pub fn run(
     let mut not_before: Option<Instant> = None;
     let mut seen = std::collections::HashSet::new();
     let mut prefetched: Option<Vec<Outgoing>> = None;
-    // Two batches overlap: while batch k is on the wire the next is built; when k went
-    // through, k+1 goes on the wire before k's answers are filed. A batch on the wire is
-    // always filed before the run ends (cancelled or not), so nothing is left `sending`.
-    std::thread::scope(|s| -> Result<()> {
-        let send = |batch: Vec<Outgoing>| {
-            s.spawn(move || {
-                let sent = client.send(&batch);
-                (batch, sent)
-            })
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            p.phase = Phase::Cancelled;
+            break;
+        }
+        if let Some(t) = not_before.take() {
+            p.phase = Phase::Waiting;
+            progress(&p);
+            if !sleep_until(t, cancel) {
+                p.phase = Phase::Cancelled;
+                break;
+            }
+            p.phase = Phase::Sending;
+        }
+        let batch = match prefetched.take() {
+            Some(b) if !b.is_empty() => b,
+            _ => host.with(|app| app.take(batch_size))?,
         };
-        let mut in_flight = None;
-        loop {
-            let wire = match in_flight.take() {
-                Some(w) => w,
+        if batch.is_empty() {
+            // nothing due now: wait for the next retry if it is soon enough
+            match host.with(|app| app.next_due())? {
                 None => {
-                    if cancel.load(Ordering::Relaxed) {
-                        p.phase = Phase::Cancelled;
+                    p.phase = Phase::Done;
+                    break;
+                }
+                Some(at) => {
+                    let wait = (at - Utc::now()).to_std().unwrap_or_default();
+                    if wait > opts.max_wait {
+                        p.phase = Phase::Waiting;
                         break;
                     }
-                    if let Some(t) = not_before.take() {
-                        p.phase = Phase::Waiting;
-                        progress(&p);
-                        if !sleep_until(t, cancel) {
-                            p.phase = Phase::Cancelled;
-                            break;
-                        }
-                        p.phase = Phase::Sending;
-                    }
-                    let batch = match prefetched.take() {
-                        Some(b) if !b.is_empty() => b,
-                        _ => host.with(|app| app.take(batch_size))?,
-                    };
-                    if batch.is_empty() {
-                        // nothing due now: wait for the next retry if it is soon enough
-                        match host.with(|app| app.next_due())? {
-                            None => {
-                                p.phase = Phase::Done;
-                                break;
-                            }
-                            Some(at) => {
-                                let wait = (at - Utc::now()).to_std().unwrap_or_default();
-                                if wait > opts.max_wait {
-                                    p.phase = Phase::Waiting;
-                                    break;
-                                }
-                                not_before = Some(Instant::now() + wait);
-                                continue;
-                            }
-                        }
-                    }
-                    count_seen(&batch, &mut seen, &mut p);
-                    send(batch)
+                    not_before = Some(Instant::now() + wait);
+                    continue;
                 }
-            };
-            // while this batch is on the wire, the next one is built: the server's work and
-            // ours overlap. Not while the server is failing.
+            }
+        }
+        for o in &batch {
+            if seen.insert(o.record_id.clone()) && seen.len() > p.total {
+                p.total = seen.len();
+            }
+        }
+        // while this batch is on the wire, the next one is built (its PDFs rendered): the
+        // server's work and ours overlap. Not while the server is failing.
+        let (sent, next) = std::thread::scope(|s| {
+            let wire = s.spawn(|| client.send(&batch));
             let next = if failures_in_row == 0 && !cancel.load(Ordering::Relaxed) {
                 Some(host.with(|app| app.take(batch_size)))
             } else {
                 None
             };
-            let (batch, sent) = wire.join().unwrap_or_else(|_| {
-                (
-                    Vec::new(),
-                    Err(Whole::again("the sending thread failed".into())),
-                )
-            });
-            let next = next.transpose()?;
-            match next {
-                Some(n) if sent.is_ok() && !n.is_empty() && !cancel.load(Ordering::Relaxed) => {
-                    count_seen(&n, &mut seen, &mut p);
-                    in_flight = Some(send(n));
-                }
-                n => prefetched = n,
-            }
-            let whole = file(host, &batch, sent, opts, &mut p)?;
-            match whole {
-                None => failures_in_row = 0,
-                Some(w) if w.split && batch.len() > 1 => {
-                    // the server refused the batch as a whole: one record at a time finds the
-                    // one it minds, and the others still arrive
-                    for o in &batch {
-                        if let Some(w1) =
-                            exchange(host, client, std::slice::from_ref(o), opts, &mut p)?
-                        {
-                            if w1.stop {
-                                p.phase = Phase::Unreachable;
-                                break;
-                            }
+            let sent = wire
+                .join()
+                .unwrap_or_else(|_| Err(Whole::again("the sending thread failed".into())));
+            (sent, next)
+        });
+        prefetched = next.transpose()?;
+        let whole = file(host, &batch, sent, opts, &mut p)?;
+        match whole {
+            None => failures_in_row = 0,
+            Some(w) if w.split && batch.len() > 1 => {
+                // the server refused the batch as a whole: one record at a time finds the one
+                // it minds, and the others still arrive
+                for o in &batch {
+                    if let Some(w1) = exchange(host, client, std::slice::from_ref(o), opts, &mut p)?
+                    {
+                        if w1.stop {
+                            p.phase = Phase::Unreachable;
+                            break;
                         }
                     }
-                    if p.phase == Phase::Unreachable {
-                        break;
-                    }
                 }
-                Some(w) => {
-                    if w.stop {
-                        p.phase = Phase::Unreachable;
-                        break;
-                    }
-                    failures_in_row += 1;
-                    if failures_in_row >= opts.give_up_after {
-                        p.phase = Phase::Unreachable;
-                        break;
-                    }
-                    if let Some(after) = w.after {
-                        not_before = Some(Instant::now() + after);
-                    }
+                if p.phase == Phase::Unreachable {
+                    break;
                 }
             }
-            progress(&p);
-        }
-        // only a batch that went through puts the next on the wire, and that never breaks
-        // the loop above; should one still be there, it is filed, never abandoned
-        if let Some(wire) = in_flight.take() {
-            if let Ok((batch, sent)) = wire.join() {
-                file(host, &batch, sent, opts, &mut p)?;
+            Some(w) => {
+                if w.stop {
+                    p.phase = Phase::Unreachable;
+                    break;
+                }
+                failures_in_row += 1;
+                if failures_in_row >= opts.give_up_after {
+                    p.phase = Phase::Unreachable;
+                    break;
+                }
+                if let Some(after) = w.after {
+                    not_before = Some(Instant::now() + after);
+                }
             }
         }
-        Ok(())
-    })?;
+        progress(&p);
+    }
     // a batch built ahead but not sent goes back in line, due at once
     if let Some(b) = prefetched.take().filter(|b| !b.is_empty()) {
         let back = vec![
