@@ -344,35 +344,43 @@ impl Hikae {
         self.installed.clear();
         self.warnings.clear();
         for v in self.packs.installed().into_iter().filter(|v| v.active) {
-            // the version this PC made active, kept in the encrypted store: an `active` file
-            // edited back to an older version is a silent rollback, and is not used
-            match self.store.trust_value(&packs::active_key(&v.id)) {
-                // installed before the version was kept: kept from now on
-                Ok(None) => {
-                    if let Err(e) = self
-                        .store
-                        .set_trust_value(&packs::active_key(&v.id), &v.version)
-                    {
-                        self.warnings.push(format!("installed pack {}: {e}", v.id));
-                    }
+            // installed before the version was kept: kept from now on
+            if let Ok(None) = self.store.trust_value(&packs::active_key(&v.id)) {
+                if let Err(e) = self
+                    .store
+                    .set_trust_value(&packs::active_key(&v.id), &v.version)
+                {
+                    self.warnings.push(format!("installed pack {}: {e}", v.id));
                 }
-                Ok(Some(expected)) if expected != v.version => {
-                    self.warnings.push(format!(
-                        "installed pack {} is not used: packs/{}/active says {}, but this PC made {expected} active (changed outside Hikae; install or roll back with `hikae pack`)",
-                        v.id, v.id, v.version
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    self.warnings
-                        .push(format!("installed pack {} is not used: {e}", v.id));
-                    continue;
-                }
-                _ => {}
             }
-            match self.packs.load(&v.id, &v.version, &self.rules) {
+            match self.verify_installed(&v) {
                 Ok(p) => self.installed.push(Arc::new(p)),
-                Err(problems) => self.warnings.push(format!(
+                Err(e) => self.warnings.push(e),
+            }
+        }
+    }
+
+    /// Loads an installed pack version again (signature, hashes), refusing it when it is not
+    /// the version this PC made active: that is kept in the encrypted store, so an `active`
+    /// file edited back to an older version is a silent rollback, and is not used.
+    fn verify_installed(
+        &self,
+        v: &hikae_packs::install::InstalledVersion,
+    ) -> std::result::Result<Pack, String> {
+        match self.store.trust_value(&packs::active_key(&v.id)) {
+            Ok(Some(expected)) if expected != v.version => {
+                return Err(format!(
+                    "installed pack {} is not used: packs/{}/active says {}, but this PC made {expected} active (changed outside Hikae; install or roll back with `hikae pack`)",
+                    v.id, v.id, v.version
+                ))
+            }
+            Err(e) => return Err(format!("installed pack {} is not used: {e}", v.id)),
+            _ => {}
+        }
+        self.packs
+            .load(&v.id, &v.version, &self.rules)
+            .map_err(|problems| {
+                format!(
                     "installed pack {} {} is not used: {}",
                     v.id,
                     v.version,
@@ -381,9 +389,8 @@ impl Hikae {
                         .map(ToString::to_string)
                         .collect::<Vec<_>>()
                         .join("; ")
-                )),
-            }
-        }
+                )
+            })
     }
 
     /// Who acts from now on (the person logged in, or the name given on the command line).

@@ -126,29 +126,9 @@ impl Hikae {
         let mut broken = Vec::new();
         let mut ok = Vec::new();
         for v in self.packs.installed().into_iter().filter(|v| v.active) {
-            let expected = self
-                .store
-                .trust_value(&super::packs::active_key(&v.id))
-                .ok()
-                .flatten();
-            if expected.as_deref().is_some_and(|e| e != v.version) {
-                broken.push(format!(
-                    "{} {}: not the version this PC made active",
-                    v.id, v.version
-                ));
-                continue;
-            }
-            match self.packs.load(&v.id, &v.version, &self.rules) {
+            match self.verify_installed(&v) {
                 Ok(_) => ok.push(format!("{} {}", v.id, v.version)),
-                Err(p) => broken.push(format!(
-                    "{} {}: {}",
-                    v.id,
-                    v.version,
-                    p.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )),
+                Err(e) => broken.push(e),
             }
         }
         checks.push(if broken.is_empty() {
