@@ -551,3 +551,48 @@ fn looking_up_corrections_uses_an_index_not_a_scan() {
         );
     }
 }
+
+#[test]
+fn saves_reach_the_database_file_within_seconds_without_a_commit_paying_for_it() {
+    // The store turns SQLite's in-commit checkpoint into a background one (see
+    // crates/store/src/checkpoint.rs). If that stops running, the saves below stay in the WAL
+    // and a copy of the database file alone lacks them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = hikae_app::Hikae::open_demo(dir.path()).expect("open");
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let rec = app
+            .new_record(
+                "sbar-handover",
+                patient(&format!("DEMO-{i}"), "架空 花子"),
+                "看護師 見本",
+                values(json!({"situation": format!("発熱あり {i}")})),
+            )
+            .expect("new");
+        ids.push(rec.id);
+    }
+    let db = dir.path().join("hikae.db");
+    let copy = dir.path().join("copy.db");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let found = loop {
+        // the file alone, as if the WAL were lost: only checkpointed pages are in it
+        std::fs::copy(&db, &copy).expect("copy");
+        let n: i64 = rusqlite::Connection::open(&copy)
+            .and_then(|c| c.query_row("SELECT count(*) FROM records", [], |r| r.get(0)))
+            .unwrap_or(0);
+        if n == ids.len() as i64 || std::time::Instant::now() > deadline {
+            break n;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(
+        found,
+        ids.len() as i64,
+        "the background checkpoint folded the saves into the database file"
+    );
+    // and the store still reads and writes normally after it ran
+    let (saved, _) = app
+        .update(&ids[0], values(json!({"situation": "解熱"})))
+        .expect("save after checkpoint");
+    assert_eq!(saved.values["situation"], "解熱");
+}

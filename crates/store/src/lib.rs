@@ -7,7 +7,8 @@
 //!
 //! Files: `schema` (migrations), `records` (records and search), `audit` (the log and the
 //! one audited-write helper every change goes through), `checklist`, `continuity`
-//! (downtimes, drills), `outbox` (sync), `packs` (install history).
+//! (downtimes, drills), `outbox` (sync), `packs` (install history), `checkpoint` (folds the
+//! WAL into the file off the save path).
 //!
 //! Architecture Invariant: every write goes through `Store::audited`: the change and its
 //! audit entries commit together, then the anchor moves.
@@ -26,6 +27,7 @@ use hikae_domain::record::{Context, Patient, Provenance};
 
 mod audit;
 mod checklist;
+mod checkpoint;
 mod continuity;
 mod outbox;
 mod packs;
@@ -43,6 +45,8 @@ use records::{bigrams, search_body};
 pub use schema::SCHEMA_VERSION;
 
 pub struct Store {
+    /// Declared before `conn`: it stops first, so `conn` is the last to close.
+    checkpointer: Option<checkpoint::Checkpointer>,
     conn: Connection,
     path: PathBuf,
     /// The audit event to write with the next change, in the same transaction.
@@ -122,12 +126,16 @@ impl Store {
         }
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
             .map_err(db_err)?;
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::FALLBACK_PAGES)
+            .map_err(db_err)?;
         let mut store = Store {
+            checkpointer: None,
             conn,
             path: path.to_path_buf(),
             pending_audit: None,
         };
         store.migrate(found, version)?;
+        store.checkpointer = Some(checkpoint::Checkpointer::start(path, key).map_err(db_err)?);
         Ok(store)
     }
 

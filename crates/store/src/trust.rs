@@ -51,6 +51,8 @@ impl Store {
     /// SQLCipher rekeys in one transaction; the WAL is folded in first and WAL mode resumed
     /// after (rekeying is not done in WAL mode).
     pub fn rekey(&mut self, new_key: &str) -> Result<()> {
+        // its connection holds the old key and would keep the file from leaving WAL mode
+        self.checkpointer = None;
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
             .map_err(|e| db_err(&self.path, e))?;
@@ -68,6 +70,10 @@ impl Store {
                 r.get::<_, i64>(0)
             })
             .map_err(|e| db_err(&self.path, e))?;
+        self.checkpointer = Some(
+            super::checkpoint::Checkpointer::start(&self.path, Some(new_key))
+                .map_err(|e| db_err(&self.path, e))?,
+        );
         Ok(())
     }
 }
