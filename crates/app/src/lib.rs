@@ -22,6 +22,7 @@ mod packs;
 pub mod print;
 mod security;
 pub mod selftest;
+pub mod snapshot;
 pub mod sync;
 mod unprintable;
 pub use continuity::{paper_time, PrintPackRequest, TemplateCopies, MAX_PACK_PATIENTS};
@@ -30,6 +31,7 @@ pub use unprintable::{unprintable, Unprintable};
 // What the shells may name: the domain's plain data, the document types they hand on, and the
 // store's query and row types (never the store itself).
 pub use hikae_doc::pdf::{font_report, missing_glyphs, Pdf, SUBSTITUTE};
+pub use hikae_domain::snapshot::{Census, CensusRow, PatientSummary};
 pub use hikae_domain::{audit, downtime, drill, form, procedure, record, Error, Result};
 
 /// Writes a file a person chose (a PDF, text, an export): whole or not at all, readable by the

@@ -39,12 +39,14 @@ pub enum Action {
     DrillPurge,
     Downtime,
     Settings,
+    /// The ward snapshot was refreshed from the FHIR server (or purged by its retention).
+    SnapshotRefresh,
     /// Hikae found the log tampered with (or restored from an older copy) when it opened it.
     AuditFinding,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -69,6 +71,7 @@ impl Action {
         Action::DrillPurge,
         Action::Downtime,
         Action::Settings,
+        Action::SnapshotRefresh,
         Action::AuditFinding,
     ];
 
@@ -98,6 +101,7 @@ impl Action {
             Action::DrillPurge => "drill_purge",
             Action::Downtime => "downtime",
             Action::Settings => "settings",
+            Action::SnapshotRefresh => "snapshot_refresh",
             Action::AuditFinding => "audit_finding",
         }
     }

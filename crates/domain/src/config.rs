@@ -14,6 +14,10 @@
 //! ca_file = "/etc/hikae/hospital-ca.pem" # the hospital's own CA, instead of the public roots
 //! client_cert = "/etc/hikae/ward.pem"    # client certificate chain + key (mutual TLS)
 //! client_key = "/etc/hikae/ward.key"
+//! [snapshot]                              # read-only copy of these wards' patients
+//! wards = ["ward-5e"]                     # FHIR Location ids
+//! refresh_minutes = 15
+//! retention_hours = 72                    # kept this long without a refresh, then deleted
 //! [monitor]                               # services probed for the status line
 //! interval_secs = 30
 //! [[monitor.service]]
@@ -46,6 +50,88 @@ pub struct Config {
     pub tls: TlsConfig,
     #[serde(default)]
     pub monitor: MonitorConfig,
+    #[serde(default)]
+    pub snapshot: SnapshotConfig,
+}
+
+/// The ward snapshot: a read-only copy of the configured wards' patients, kept while the
+/// `[sync]` endpoint answers. Nothing is fetched while `wards` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotConfig {
+    /// FHIR Location ids of the wards (the Location an inpatient Encounter lists).
+    #[serde(default)]
+    pub wards: Vec<String>,
+    /// Minutes between refreshes while the server answers (desktop app).
+    #[serde(default = "default_refresh_minutes")]
+    pub refresh_minutes: u64,
+    /// Hours a copy is kept without a refresh confirming it; vital signs and downtime
+    /// documents older than this are dropped too.
+    #[serde(default = "default_retention_hours")]
+    pub retention_hours: u64,
+    /// An incremental refresh asks for what changed since the previous one, less this many
+    /// seconds (by the server's clock), for writes the server committed late.
+    #[serde(default = "default_overlap_secs")]
+    pub overlap_secs: u64,
+}
+
+impl Default for SnapshotConfig {
+    fn default() -> Self {
+        SnapshotConfig {
+            wards: Vec::new(),
+            refresh_minutes: default_refresh_minutes(),
+            retention_hours: default_retention_hours(),
+            overlap_secs: default_overlap_secs(),
+        }
+    }
+}
+
+fn default_refresh_minutes() -> u64 {
+    15
+}
+fn default_retention_hours() -> u64 {
+    72
+}
+fn default_overlap_secs() -> u64 {
+    60
+}
+
+/// A FHIR logical id: 1–64 of `A-Z a-z 0-9 - .`.
+pub fn is_fhir_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+impl SnapshotConfig {
+    /// What is wrong with the section, naming the setting.
+    pub fn check(&self) -> Result<()> {
+        if let Some(w) = self.wards.iter().find(|w| !is_fhir_id(w)) {
+            return Err(Error::Input(format!(
+                "config.toml [snapshot] wards: {w:?} is not a FHIR Location id (1–64 of A-Z a-z 0-9 - .)"
+            )));
+        }
+        if self.refresh_minutes == 0 || self.refresh_minutes > 24 * 60 {
+            return Err(Error::Input(format!(
+                "config.toml [snapshot] refresh_minutes = {}: use 1 to 1440",
+                self.refresh_minutes
+            )));
+        }
+        if self.retention_hours == 0 || self.retention_hours > 24 * 30 {
+            return Err(Error::Input(format!(
+                "config.toml [snapshot] retention_hours = {}: use 1 to 720",
+                self.retention_hours
+            )));
+        }
+        if self.overlap_secs > 24 * 3600 {
+            return Err(Error::Input(format!(
+                "config.toml [snapshot] overlap_secs = {}: use 0 to 86400",
+                self.overlap_secs
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Sync back to the hospital's FHIR R4 server. Nothing is sent without an endpoint.

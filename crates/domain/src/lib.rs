@@ -14,5 +14,6 @@ pub mod fhirmap;
 pub mod form;
 pub mod procedure;
 pub mod record;
+pub mod snapshot;
 
 pub use error::{Error, Result};

@@ -7,7 +7,8 @@
 //!
 //! Files: `schema` (migrations), `records` (records and search), `audit` (the log and the
 //! one audited-write helper every change goes through), `checklist`, `continuity`
-//! (downtimes, drills), `outbox` (sync), `packs` (install history), `checkpoint` (folds the
+//! (downtimes, drills), `outbox` (sync), `packs` (install history), `snapshot` (the ward
+//! snapshot's copy of FHIR resources), `checkpoint` (folds the
 //! WAL into the file off the save path).
 //!
 //! Architecture Invariant: every write goes through `Store::audited`: the change and its
@@ -34,6 +35,7 @@ mod packs;
 mod pdfs;
 mod records;
 mod schema;
+mod snapshot;
 mod trust;
 pub use audit::AuditQuery;
 pub use checklist::{ChecklistRun, Tick};
@@ -43,6 +45,10 @@ pub use packs::PackEvent;
 pub use records::Query;
 use records::{bigrams, search_body};
 pub use schema::SCHEMA_VERSION;
+pub use snapshot::{
+    SnapshotChanges, SnapshotPatient, SnapshotPatientRow, SnapshotResource, SnapshotUpdate,
+    SnapshotWardRow,
+};
 
 pub struct Store {
     /// Declared before `conn`: it stops first, so `conn` is the last to close.

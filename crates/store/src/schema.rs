@@ -21,6 +21,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(v10_bigram_index),
     Migration::Sql(V11_RECORD_PDFS),
     Migration::Sql(V12_SUPERSEDES_INDEX),
+    Migration::Sql(V13_SNAPSHOT),
 ];
 
 enum Migration {
@@ -135,6 +136,40 @@ BEGIN SELECT RAISE(ABORT, 'a finalized record''s PDF is kept as it was'); END;
 /// 10,000 records that made sync quadratic: ~10 ms per record).
 pub(super) const V12_SUPERSEDES_INDEX: &str = "
 CREATE INDEX records_supersedes ON records(supersedes) WHERE supersedes IS NOT NULL;
+";
+
+/// v13: the ward snapshot, a read-only copy of the hospital's FHIR resources for the
+/// configured wards (replaced by each refresh, never edited here). A patient's resources go
+/// with the patient (discharge, retention).
+pub(super) const V13_SNAPSHOT: &str = "
+CREATE TABLE snapshot_wards (
+    ward      TEXT PRIMARY KEY,
+    name      TEXT,
+    as_of     TEXT NOT NULL,
+    full_at   TEXT NOT NULL,
+    -- the server's clock (HTTP Date) at that refresh: changes are asked for after it
+    server_as_of TEXT
+);
+CREATE TABLE snapshot_patients (
+    patient        TEXT PRIMARY KEY,
+    ward           TEXT NOT NULL,
+    bed            TEXT,
+    attending      TEXT,
+    patient_json   TEXT NOT NULL,
+    encounter_json TEXT NOT NULL,
+    confirmed_at   TEXT NOT NULL
+);
+CREATE INDEX snapshot_patients_ward ON snapshot_patients(ward);
+CREATE TABLE snapshot_resources (
+    type          TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    patient       TEXT NOT NULL REFERENCES snapshot_patients(patient) ON DELETE CASCADE,
+    dated         TEXT,
+    last_updated  TEXT,
+    json          TEXT NOT NULL,
+    PRIMARY KEY (type, id)
+);
+CREATE INDEX snapshot_resources_patient ON snapshot_resources(patient);
 ";
 
 /// v4: checklist runs and their ticks.

@@ -20,6 +20,7 @@
 pub mod fhir;
 pub mod monitor;
 pub mod net;
+pub mod snapshot;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -252,6 +253,68 @@ impl Client {
                 self.endpoint
             ))),
         }
+    }
+
+    /// POSTs a `batch` Bundle of `entries` and reads the batch-response, up to `limit`
+    /// bytes. Returns the answer's entries (one per entry sent, checked), the bytes read and
+    /// the server's clock (its `Date` header).
+    pub(crate) fn batch(
+        &self,
+        entries: Vec<Value>,
+        limit: u64,
+    ) -> Result<(Vec<Value>, u64, Option<DateTime<Utc>>)> {
+        let n = entries.len();
+        let bundle = json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
+        let body = serde_json::to_vec(&bundle).map_err(|e| Error::Input(e.to_string()))?;
+        let mut req = self
+            .agent
+            .post(&self.endpoint)
+            .header("Content-Type", "application/fhir+json")
+            .header("Accept", "application/fhir+json");
+        if let Some(t) = &self.token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        let mut resp = req
+            .send(&body[..])
+            .map_err(|e| Error::Input(format!("{}: {e}", self.endpoint)))?;
+        let status = resp.status().as_u16();
+        let date = resp
+            .headers()
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&Utc));
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_string()
+            .map_err(|e| {
+                Error::Input(format!(
+                    "{}: the answer was cut off or is larger than {limit} bytes: {e}",
+                    self.endpoint
+                ))
+            })?;
+        if status != 200 {
+            let why = whole_for(status, &text, None).error;
+            return Err(Error::Input(format!(
+                "{} answered {status}: {why}",
+                self.endpoint
+            )));
+        }
+        let bytes = text.len() as u64;
+        let reply: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Input(format!("{}: the answer is not JSON: {e}", self.endpoint)))?;
+        let answers = match (&reply["resourceType"], &reply["entry"]) {
+            (Value::String(t), Value::Array(a)) if t == "Bundle" && a.len() == n => a.clone(),
+            _ => {
+                return Err(Error::Input(format!(
+                    "{}: the answer is not a batch-response with {n} entries",
+                    self.endpoint
+                )))
+            }
+        };
+        Ok((answers, bytes, date))
     }
 
     /// Sends one batch; answers in the order of `batch`. `Err` is for the whole request

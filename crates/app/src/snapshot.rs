@@ -1,0 +1,292 @@
+//! The ward snapshot's use cases: refresh the copy from the FHIR server, read the census and a
+//! patient's summary. Every refresh, purge and view is audited; every read purges first what
+//! is past the retention, so nobody sees (and the disk does not keep) an older copy.
+//!
+//! A refresh is three steps so a desktop shell can wait on the network without holding the
+//! app: [`Hikae::snapshot_known`] (short), [`fetch`] (network only), then
+//! [`Hikae::snapshot_apply`] (short, one transaction). [`Hikae::refresh_snapshot`] does all
+//! three for the CLI.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use hikae_domain::audit::{Action, Event};
+use hikae_domain::config::SnapshotConfig;
+use hikae_domain::error::{Error, Result};
+use hikae_domain::snapshot::{Census, CensusRow, PatientSummary, WardCopy};
+use hikae_store::{SnapshotPatient, SnapshotPatientRow, SnapshotResource, SnapshotUpdate};
+pub use hikae_sync::snapshot::{Fetched, WardKnown};
+
+use crate::auth::Permission;
+use crate::Hikae;
+
+/// What a refresh did, for the CLI and the status line.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SnapshotRefresh"))]
+pub struct Refreshed {
+    pub wards: Vec<String>,
+    pub full: bool,
+    pub patients: usize,
+    pub admitted: usize,
+    pub discharged: usize,
+    pub resources: usize,
+    pub removed: usize,
+    pub requests: usize,
+    pub bytes: u64,
+    pub millis: u64,
+}
+
+/// Step 2 of a refresh: the network part, holding nothing of the app.
+pub fn fetch(
+    client: &hikae_sync::Client,
+    cfg: &SnapshotConfig,
+    known: &[WardKnown],
+) -> Result<Fetched> {
+    hikae_sync::snapshot::fetch(client, cfg, known, Utc::now())
+}
+
+fn json_text(v: &serde_json::Value) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Input(e.to_string()))
+}
+
+impl Hikae {
+    pub fn snapshot_config(&self) -> Result<SnapshotConfig> {
+        let cfg = crate::config::load(&self.data_dir)?.snapshot;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// Step 1 of a refresh: what the copy holds, so only changes are asked for.
+    pub fn snapshot_known(&mut self) -> Result<Vec<WardKnown>> {
+        self.require(Permission::Read)?;
+        self.purge_snapshot()?;
+        let wards = self.store.snapshot_wards()?;
+        let patients = self.store.snapshot_patients(None)?;
+        Ok(wards
+            .into_iter()
+            .map(|w| WardKnown {
+                patients: patients
+                    .iter()
+                    .filter(|p| p.ward == w.ward)
+                    .map(|p| p.patient.clone())
+                    .collect(),
+                ward: w.ward,
+                as_of: Some(w.as_of),
+                full_at: Some(w.full_at),
+                server_as_of: w.server_as_of,
+            })
+            .collect())
+    }
+
+    /// Step 3 of a refresh: keeps what was fetched, in one audited transaction.
+    pub fn snapshot_apply(&mut self, fetched: Fetched, millis: u64) -> Result<Refreshed> {
+        self.require(Permission::Read)?;
+        let mut updates = Vec::with_capacity(fetched.wards.len());
+        for w in &fetched.wards {
+            updates.push(SnapshotUpdate {
+                ward: w.ward.clone(),
+                ward_name: w.ward_name.clone(),
+                as_of: w.started,
+                server_as_of: w.server_time,
+                full: w.full,
+                patients: w
+                    .patients
+                    .iter()
+                    .map(|p| {
+                        Ok(SnapshotPatient {
+                            patient: p.patient.clone(),
+                            bed: p.bed.clone(),
+                            attending: p.attending.clone(),
+                            patient_json: json_text(&p.patient_json)?,
+                            encounter_json: json_text(&p.encounter_json)?,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+                put: w
+                    .put
+                    .iter()
+                    .map(|r| {
+                        Ok(SnapshotResource {
+                            kind: r.kind.clone(),
+                            id: r.id.clone(),
+                            patient: r.patient.clone(),
+                            dated: r.dated,
+                            last_updated: r.last_updated,
+                            json: json_text(&r.json)?,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+                remove: w.remove.clone(),
+            });
+        }
+        let wards: Vec<String> = fetched.wards.iter().map(|w| w.ward.clone()).collect();
+        let full = fetched.wards.iter().all(|w| w.full);
+        let patients = fetched.wards.iter().map(|w| w.patients.len()).sum();
+        // the entry commits with the change; it names what was fetched (the store's own
+        // counts are returned)
+        let e = Event::new(&self.actor, Action::SnapshotRefresh).detail(format!(
+            "snapshot {} {}: {patients} patients, {} resources fetched; {} requests, {} bytes",
+            wards.join(","),
+            if full { "full" } else { "incremental" },
+            updates.iter().map(|u| u.put.len()).sum::<usize>(),
+            fetched.requests,
+            fetched.bytes
+        ));
+        self.store.audit_with_next_write(e);
+        let c = self.store.snapshot_apply(&updates)?;
+        Ok(Refreshed {
+            wards,
+            full,
+            patients,
+            admitted: c.admitted,
+            discharged: c.discharged,
+            resources: c.resources,
+            removed: c.removed,
+            requests: fetched.requests,
+            bytes: fetched.bytes,
+            millis,
+        })
+    }
+
+    /// A whole refresh (CLI): an error leaves the copy as it was.
+    pub fn refresh_snapshot(&mut self) -> Result<Refreshed> {
+        let cfg = self.snapshot_config()?;
+        let client = self.sync_client()?;
+        let known = self.snapshot_known()?;
+        let t = std::time::Instant::now();
+        let fetched = match fetch(&client, &cfg, &known) {
+            Ok(f) => f,
+            Err(err) => {
+                let mut e = Event::new(&self.actor, Action::SnapshotRefresh)
+                    .detail(format!("snapshot refresh failed: {err}"));
+                e.success = false;
+                self.audit(e)?;
+                return Err(err);
+            }
+        };
+        let millis = t.elapsed().as_millis() as u64;
+        self.snapshot_apply(fetched, millis)
+    }
+
+    /// Deletes what is past the retention, and wards no longer configured (audited when it
+    /// deletes anything).
+    fn purge_snapshot(&mut self) -> Result<()> {
+        let cfg = self.snapshot_config()?;
+        let cutoff = Utc::now() - Duration::hours(cfg.retention_hours as i64);
+        if !self.store.snapshot_stale(cutoff, &cfg.wards)? {
+            return Ok(());
+        }
+        let e = Event::new(&self.actor, Action::SnapshotRefresh).detail(format!(
+            "snapshot purge: older than {} h or ward no longer configured",
+            cfg.retention_hours
+        ));
+        self.store.audit_with_next_write(e);
+        self.store.snapshot_purge(cutoff, &cfg.wards)?;
+        Ok(())
+    }
+
+    fn row_of(
+        &self,
+        p: &SnapshotPatientRow,
+        names: &[WardCopy],
+        system: &str,
+    ) -> Result<CensusRow> {
+        let parse = |t: &str, what: &str| -> Result<serde_json::Value> {
+            serde_json::from_str(t).map_err(|e| {
+                Error::Input(format!(
+                    "the snapshot's {what} of Patient/{} is damaged: {e}",
+                    p.patient
+                ))
+            })
+        };
+        let ward_name = names
+            .iter()
+            .find(|w| w.ward == p.ward)
+            .and_then(|w| w.name.as_deref());
+        Ok(hikae_sync::snapshot::census_row(
+            &p.patient,
+            &p.ward,
+            ward_name,
+            p.bed.as_deref(),
+            p.attending.as_deref(),
+            &parse(&p.patient_json, "Patient")?,
+            &parse(&p.encounter_json, "Encounter")?,
+            p.allergies,
+            p.last_updated,
+            system,
+        ))
+    }
+
+    fn ward_copies(&self) -> Result<Vec<WardCopy>> {
+        Ok(self
+            .store
+            .snapshot_wards()?
+            .into_iter()
+            .map(|w| WardCopy {
+                ward: w.ward,
+                name: w.name,
+                as_of: w.as_of,
+                patients: w.patients,
+            })
+            .collect())
+    }
+
+    /// The census of every ward in the copy, by ward and bed (audited as a view).
+    pub fn census(&mut self) -> Result<Census> {
+        self.require(Permission::Read)?;
+        self.purge_snapshot()?;
+        let system = self.sync_config()?.patient_system;
+        let wards = self.ward_copies()?;
+        let rows = self
+            .store
+            .snapshot_patients(None)?
+            .iter()
+            .map(|p| self.row_of(p, &wards, &system))
+            .collect::<Result<Vec<_>>>()?;
+        let e = Event::new(&self.actor, Action::View)
+            .detail(format!("snapshot census: {} patients", rows.len()));
+        self.audit(e)?;
+        Ok(Census { wards, rows })
+    }
+
+    /// One patient's summary from the copy (audited as a view of that patient).
+    pub fn patient_summary(&mut self, patient: &str) -> Result<PatientSummary> {
+        self.require(Permission::Read)?;
+        self.purge_snapshot()?;
+        let system = self.sync_config()?.patient_system;
+        let wards = self.ward_copies()?;
+        let Some(p) = self
+            .store
+            .snapshot_patients(Some(patient))?
+            .into_iter()
+            .next()
+        else {
+            return Err(Error::NotFound(format!(
+                "Patient/{patient} is not in the ward snapshot (discharged, another ward, or past the retention)"
+            )));
+        };
+        let row = self.row_of(&p, &wards, &system)?;
+        let resources = self
+            .store
+            .snapshot_resources(patient)?
+            .iter()
+            .map(|t| {
+                serde_json::from_str(t).map_err(|e| {
+                    Error::Input(format!(
+                        "the snapshot's copy of a resource of Patient/{patient} is damaged: {e}"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<serde_json::Value>>>()?;
+        let mut e = Event::new(&self.actor, Action::View).detail("snapshot patient summary");
+        e.patient_id = row.patient_id.clone().or_else(|| Some(patient.to_string()));
+        self.audit(e)?;
+        Ok(hikae_sync::snapshot::summary(row, &resources))
+    }
+
+    /// When the copy was last refreshed (the oldest ward), without audit: for the age line.
+    pub fn snapshot_as_of(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.store.snapshot_wards()?.iter().map(|w| w.as_of).min())
+    }
+}

@@ -1,0 +1,472 @@
+//! The ward snapshot against a real FHIR R4 engine (Medplum's, tests/fhir-server) seeded with
+//! a fictional 40-bed ward (tests/support/ward.rs): first and incremental refresh, discharge,
+//! retention, the server failing mid-refresh, and hostile answers, which leave the copy as it
+//! was.
+
+mod common;
+#[path = "support/fhir.rs"]
+mod fhir_server;
+#[path = "support/ward.rs"]
+mod ward;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use fhir_server::FhirServer;
+use hikae_app::audit::Action;
+use hikae_app::{AuditQuery, Hikae};
+use serde_json::{json, Value};
+
+fn configure(app: &Hikae, endpoint: &str, extra: &str) {
+    let text = format!(
+        "[sync]\nendpoint = \"{endpoint}\"\npatient_system = \"{}\"\nproduction = false\n[snapshot]\nwards = [\"{}\"]\n{OVERLAP}{extra}",
+        ward::PATIENT_SYSTEM,
+        ward::WARD
+    );
+    std::fs::write(app.data_dir().join("config.toml"), text).expect("config");
+}
+
+fn seeded() -> (FhirServer, Vec<ward::Bed>) {
+    let server = FhirServer::start();
+    let (entries, beds) = ward::ward(7, 40, chrono::Utc::now());
+    ward::seed(&server.base(), entries);
+    // the tests' incremental refreshes overlap by 1 s (OVERLAP): let the seeding fall before
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    (server, beds)
+}
+
+/// Tests ask for changes with a 1 s overlap (the default 60 s would re-read the seeding).
+const OVERLAP: &str = "overlap_secs = 1\n";
+
+fn put(server: &FhirServer, resource: Value) {
+    ward::seed(
+        &server.base(),
+        vec![
+            json!({"request": {"method": "PUT", "url": format!("{}/{}", resource["resourceType"].as_str().expect("type"), resource["id"].as_str().expect("id"))}, "resource": resource}),
+        ],
+    );
+}
+
+fn get(server: &FhirServer, path: &str) -> Value {
+    let mut r = ureq::get(format!("{}/{path}", server.base()))
+        .call()
+        .expect("get");
+    serde_json::from_str(&r.body_mut().read_to_string().expect("body")).expect("json")
+}
+
+fn snapshot_entries(app: &Hikae) -> Vec<String> {
+    app.audit_entries(&AuditQuery {
+        action: Some(Action::SnapshotRefresh),
+        ..AuditQuery::default()
+    })
+    .expect("audit")
+    .into_iter()
+    .map(|e| e.event.detail.unwrap_or_default())
+    .collect()
+}
+
+/// Rows of the copy in the database itself (not through the app's reads, which purge).
+fn stored(app: &Hikae, table: &str) -> i64 {
+    app.test_store()
+        .raw_connection()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn the_first_refresh_copies_the_whole_ward_in_two_requests() {
+    let (server, beds) = seeded();
+    let (_dir, mut app) = app();
+    configure(&app, &server.base(), "");
+    let r = app.refresh_snapshot().expect("refresh");
+    assert!(r.full);
+    assert_eq!(
+        r.requests, 2,
+        "one batch for the census, one for the clinical resources"
+    );
+    assert_eq!((r.patients, r.admitted, r.discharged), (40, 40, 0));
+
+    let census = app.census().expect("census");
+    assert_eq!(census.rows.len(), 40);
+    assert_eq!(census.wards.len(), 1);
+    assert_eq!(census.wards[0].name.as_deref(), Some(ward::WARD_NAME));
+    for b in &beds {
+        let row = census
+            .rows
+            .iter()
+            .find(|r| r.patient == b.patient)
+            .unwrap_or_else(|| panic!("{} in the census", b.patient));
+        assert_eq!(row.name, b.name);
+        assert_eq!(row.kana.as_deref(), Some(b.kana.as_str()));
+        assert_eq!(row.patient_id.as_deref(), Some(b.patient_id.as_str()));
+        assert_eq!(row.bed.as_deref(), Some(b.bed.as_str()));
+        assert_eq!(row.allergies, b.allergies.len());
+        assert!(row
+            .attending
+            .as_deref()
+            .is_some_and(|a| a.ends_with("医師")));
+        assert!(row.birth_date.is_some() && row.gender.is_some() && row.admitted.is_some());
+    }
+    // a patient with allergies: allergies first, every medication, problems, latest vitals
+    let b = beds
+        .iter()
+        .find(|b| !b.allergies.is_empty())
+        .expect("a bed with allergies");
+    let s = app.patient_summary(&b.patient).expect("summary");
+    let mut got: Vec<&str> = s.allergies.iter().map(|a| a.text.as_str()).collect();
+    let mut want: Vec<&str> = b.allergies.iter().map(String::as_str).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(s.medications.len(), b.medications);
+    assert!(s.medications.iter().all(|m| m.dosage.is_some()));
+    assert_eq!(s.problems.len(), b.problems.len());
+    assert!(s
+        .problems
+        .iter()
+        .all(|p| p.code.is_some() && p.system.is_some()));
+    assert_eq!(
+        s.vitals.len(),
+        2,
+        "temperature and blood pressure, the latest of each"
+    );
+    assert!(s
+        .vitals
+        .iter()
+        .any(|v| v.value.contains('/') && v.unit.as_deref() == Some("mmHg")));
+
+    // each refresh and each view is audited
+    assert_eq!(snapshot_entries(&app).len(), 1);
+    let views = app
+        .audit_entries(&AuditQuery {
+            action: Some(Action::View),
+            ..AuditQuery::default()
+        })
+        .expect("audit");
+    assert!(views
+        .iter()
+        .any(|e| e.event.detail.as_deref() == Some("snapshot census: 40 patients")));
+    assert!(views.iter().any(
+        |e| e.event.detail.as_deref() == Some("snapshot patient summary")
+            && e.event.patient_id.as_deref() == Some(b.patient_id.as_str())
+    ));
+    assert!(app.audit_check().expect("verify").findings.is_empty());
+}
+
+#[test]
+fn an_incremental_refresh_brings_changes_removes_what_stopped_and_drops_the_discharged() {
+    let (server, beds) = seeded();
+    let (_dir, mut app) = app();
+    configure(&app, &server.base(), "");
+    app.refresh_snapshot().expect("first");
+    // five patients change on the server
+    let p = |i: usize| beds[i].patient.clone();
+    put(
+        &server,
+        json!({"resourceType": "AllergyIntolerance", "id": "new-allergy",
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]},
+        "criticality": "high", "code": {"text": "セフェム系抗菌薬"}, "patient": {"reference": format!("Patient/{}", p(1))}}),
+    );
+    let mut med = get(&server, &format!("MedicationRequest/w5e-m02-0"));
+    med["status"] = json!("stopped");
+    put(&server, med);
+    put(
+        &server,
+        json!({"resourceType": "Observation", "id": "new-temp", "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}], "text": "体温"},
+        "subject": {"reference": format!("Patient/{}", p(3))},
+        "effectiveDateTime": chrono::Utc::now().to_rfc3339(), "valueQuantity": {"value": 39.4, "unit": "℃"}}),
+    );
+    let mut pt = get(&server, &format!("Patient/{}", p(4)));
+    pt["name"][0]["text"] = json!("架空 改名");
+    put(&server, pt);
+    let mut enc = get(&server, &format!("Encounter/{}", beds[5].encounter));
+    enc["status"] = json!("finished");
+    put(&server, enc);
+
+    let r = app.refresh_snapshot().expect("incremental");
+    assert!(!r.full, "the second refresh asks only for changes");
+    assert_eq!(r.requests, 2);
+    assert_eq!((r.patients, r.admitted, r.discharged), (39, 0, 1));
+    assert!(r.removed >= 1, "the stopped medication left the copy");
+    assert!(
+        r.resources < 20,
+        "only what changed came again: {}",
+        r.resources
+    );
+
+    let census = app.census().expect("census");
+    assert_eq!(census.rows.len(), 39);
+    assert!(
+        !census.rows.iter().any(|r| r.patient == p(5)),
+        "discharged patient gone"
+    );
+    let s1 = app.patient_summary(&p(1)).expect("p1");
+    assert_eq!(
+        s1.allergies[0].text, "セフェム系抗菌薬",
+        "a high-criticality allergy leads"
+    );
+    let s2 = app.patient_summary(&p(2)).expect("p2");
+    assert_eq!(s2.medications.len(), beds[2].medications - 1);
+    let s3 = app.patient_summary(&p(3)).expect("p3");
+    assert!(s3.vitals.iter().any(|v| v.value == "39.4"));
+    assert_eq!(
+        app.patient_summary(&p(4)).expect("p4").row.name,
+        "架空 改名"
+    );
+    let e = app.patient_summary(&p(5)).expect_err("discharged");
+    assert!(e.to_string().contains("not in the ward snapshot"), "{e}");
+    // the discharged patient's resources are deleted, not only hidden
+    let left: i64 = app
+        .test_store()
+        .raw_connection()
+        .query_row(
+            "SELECT count(*) FROM snapshot_resources WHERE patient = ?1",
+            [p(5)],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn a_copy_past_its_retention_is_deleted_even_without_the_network() {
+    let (server, _beds) = seeded();
+    let (_dir, mut app) = app();
+    configure(&app, &server.base(), "retention_hours = 72\n");
+    app.refresh_snapshot().expect("refresh");
+    drop(server);
+    assert!(stored(&app, "snapshot_resources") > 40 * 8);
+    // 73 hours pass without a refresh
+    app.test_store()
+        .raw_connection()
+        .execute_batch(
+            "UPDATE snapshot_patients SET confirmed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-73 hours');
+             UPDATE snapshot_wards SET as_of = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-73 hours');",
+        )
+        .expect("backdate");
+    let census = app.census().expect("census");
+    assert!(census.rows.is_empty() && census.wards.is_empty());
+    assert_eq!(stored(&app, "snapshot_patients"), 0);
+    assert_eq!(stored(&app, "snapshot_resources"), 0);
+    assert!(snapshot_entries(&app)
+        .iter()
+        .any(|d| d.starts_with("snapshot purge")));
+    assert!(app.audit_check().expect("verify").findings.is_empty());
+}
+
+/// An HTTP front for the real server that changes its answers: `script[i]` gets the i-th
+/// request's real answer (status, body) and returns what to send, or `None` to cut the
+/// connection.
+type Script = Vec<Box<dyn Fn(u16, String) -> Option<(u16, String)> + Send>>;
+
+fn scripted(upstream: String, script: Script) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let script = Arc::new(Mutex::new((0usize, script)));
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            let script = script.clone();
+            let upstream = upstream.clone();
+            std::thread::spawn(move || serve(conn, &upstream, &script));
+        }
+    });
+    addr
+}
+
+fn serve(conn: TcpStream, upstream: &str, script: &Mutex<(usize, Script)>) {
+    let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+    let mut conn = conn;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut len = 0usize;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            if h == "\r\n" {
+                break;
+            }
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let mut resp = ureq::post(upstream)
+            .header("Content-Type", "application/fhir+json")
+            .send(&body[..])
+            .expect("upstream");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().expect("body");
+        let out = {
+            let mut s = script.lock().expect("lock");
+            let i = s.0;
+            s.0 += 1;
+            match s.1.get(i) {
+                Some(f) => f(status, text),
+                None => Some((status, text)),
+            }
+        };
+        let Some((status, text)) = out else {
+            let _ = conn.shutdown(std::net::Shutdown::Both);
+            return;
+        };
+        let head = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\n\r\n",
+            text.len()
+        );
+        if conn.write_all(head.as_bytes()).is_err() || conn.write_all(text.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn pass() -> Box<dyn Fn(u16, String) -> Option<(u16, String)> + Send> {
+    Box::new(|s, t| Some((s, t)))
+}
+
+/// A refresh against `script`, after a good first refresh: it must fail with an error
+/// containing `expect`, and leave the copy exactly as it was.
+fn refused_leaves_the_copy(script: Script, expect: &str) {
+    let (server, _beds) = seeded();
+    let (_dir, mut app) = app();
+    configure(&app, &server.base(), "");
+    app.refresh_snapshot().expect("first");
+    let before = app.census().expect("census");
+    let dump = |app: &Hikae| -> Vec<String> {
+        let conn = app.test_store().raw_connection();
+        let mut st = conn
+            .prepare("SELECT type || '/' || id || json FROM snapshot_resources ORDER BY 1")
+            .expect("prepare");
+        st.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    let resources = dump(&app);
+    // something changed on the server, so a refresh that went through would show it
+    let mut pt = get(&server, "Patient/w5e-p00");
+    pt["name"][0]["text"] = json!("架空 変更後");
+    put(&server, pt);
+    let front = scripted(server.base(), script);
+    configure(&app, &format!("http://{front}"), "");
+    let e = app.refresh_snapshot().expect_err("refused");
+    assert!(e.to_string().contains(expect), "{e}");
+    let after = app.census().expect("census");
+    assert_eq!(after.rows, before.rows, "the census is untouched");
+    assert_eq!(after.wards, before.wards, "and keeps its age");
+    assert_eq!(dump(&app), resources, "every resource is as it was");
+    assert!(snapshot_entries(&app)
+        .iter()
+        .any(|d| d.starts_with("snapshot refresh failed")));
+}
+
+#[test]
+fn the_server_failing_mid_refresh_leaves_the_old_copy_intact() {
+    refused_leaves_the_copy(vec![pass(), Box::new(|_, _| None)], "");
+}
+
+#[test]
+fn a_server_error_mid_refresh_is_named() {
+    refused_leaves_the_copy(
+        vec![
+            pass(),
+            Box::new(|_, _| {
+                Some((503, r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient","diagnostics":"maintenance"}]}"#.into()))
+            }),
+        ],
+        "503",
+    );
+}
+
+#[test]
+fn hostile_answers_are_refused_with_where_and_what() {
+    // not JSON
+    refused_leaves_the_copy(
+        vec![Box::new(|_, _| Some((200, "<html>login</html>".into())))],
+        "not JSON",
+    );
+    // an allergy of a patient nobody asked about, slipped into the answer
+    refused_leaves_the_copy(
+        vec![
+            pass(),
+            Box::new(|s, t| {
+                let mut v: Value = serde_json::from_str(&t).expect("json");
+                v["entry"][0]["resource"]["entry"] = json!([{"resource": {
+                    "resourceType": "AllergyIntolerance", "id": "slipped-in",
+                    "patient": {"reference": "Patient/someone-else"}, "code": {"text": "卵"}}}]);
+                Some((s, v.to_string()))
+            }),
+        ],
+        "is about a patient that was not asked for",
+    );
+    // a census entry of another type
+    refused_leaves_the_copy(
+        vec![Box::new(|s, t| {
+            let mut v: Value = serde_json::from_str(&t).expect("json");
+            v["entry"][0]["resource"]["entry"][0]["resource"] =
+                json!({"resourceType": "Observation", "id": "x"});
+            Some((s, v.to_string()))
+        })],
+        "entry 1: a Observation where only Encounters",
+    );
+    // fewer answers than searches
+    refused_leaves_the_copy(
+        vec![
+            pass(),
+            Box::new(|s, t| {
+                let mut v: Value = serde_json::from_str(&t).expect("json");
+                v["entry"].as_array_mut().expect("entries").pop();
+                Some((s, v.to_string()))
+            }),
+        ],
+        "not a batch-response",
+    );
+    // a resource id that is no FHIR id
+    refused_leaves_the_copy(
+        vec![
+            pass(),
+            Box::new(|s, t| {
+                let mut v: Value = serde_json::from_str(&t).expect("json");
+                v["entry"][1]["resource"]["entry"] = json!([{"resource": {
+                    "resourceType": "MedicationRequest", "id": "../../etc", "status": "active",
+                    "subject": {"reference": "Patient/w5e-p00"}}}]);
+                Some((s, v.to_string()))
+            }),
+        ],
+        "without a valid resourceType and id",
+    );
+}
+
+#[test]
+fn nothing_is_fetched_without_wards_and_bad_settings_are_named() {
+    let (_dir, mut app) = app();
+    std::fs::write(
+        app.data_dir().join("config.toml"),
+        "[sync]\nendpoint = \"http://127.0.0.1:9\"\n[snapshot]\nwards = []\n",
+    )
+    .expect("config");
+    let e = app.refresh_snapshot().expect_err("no wards");
+    assert!(e.to_string().contains("[snapshot] wards is empty"), "{e}");
+    std::fs::write(
+        app.data_dir().join("config.toml"),
+        "[sync]\nendpoint = \"http://127.0.0.1:9\"\n[snapshot]\nwards = [\"5階/東\"]\n",
+    )
+    .expect("config");
+    let e = app.refresh_snapshot().expect_err("bad ward");
+    assert!(e.to_string().contains("not a FHIR Location id"), "{e}");
+    // the census of a PC that never refreshed is empty, not an error
+    std::fs::write(app.data_dir().join("config.toml"), "").expect("config");
+    assert!(app.census().expect("census").rows.is_empty());
+}
