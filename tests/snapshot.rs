@@ -470,3 +470,85 @@ fn nothing_is_fetched_without_wards_and_bad_settings_are_named() {
     std::fs::write(app.data_dir().join("config.toml"), "").expect("config");
     assert!(app.census().expect("census").rows.is_empty());
 }
+
+#[test]
+fn the_copy_is_inside_the_encrypted_store() {
+    let (server, beds) = seeded();
+    let (dir, _key) = secured();
+    let mut app = unlocked(dir.path(), "N0001", "333333");
+    configure(&app, &server.base(), "");
+    app.refresh_snapshot().expect("refresh");
+    assert_eq!(app.census().expect("census").rows.len(), 40);
+    drop(app);
+    // no name, kana or patient ID of the copy is readable in any file of the data folder
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+        if e.path().is_file() {
+            files.push(std::fs::read(e.path()).expect("read"));
+        }
+    }
+    for b in &beds {
+        for needle in [b.name.as_str(), b.kana.as_str(), b.patient_id.as_str()] {
+            let n = needle.as_bytes();
+            assert!(
+                !files.iter().any(|f| f.windows(n.len()).any(|w| w == n)),
+                "{needle} is in a file in clear"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_cli_refreshes_and_shows_the_census_and_a_patient() {
+    let (server, beds) = seeded();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = cli(dir.path(), &["status"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[sync]\nendpoint = \"{}\"\npatient_system = \"{}\"\nproduction = false\n[snapshot]\nwards = [\"{}\"]\n",
+            server.base(),
+            ward::PATIENT_SYSTEM,
+            ward::WARD
+        ),
+    )
+    .expect("config");
+    let o = cli(dir.path(), &["snapshot", "refresh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("ward-5e (full): 40 patients, 40 admitted"),
+        "{}",
+        stdout(&o)
+    );
+    let o = cli(dir.path(), &["snapshot", "census"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("電子カルテの控え") && out.contains("40 patients"),
+        "{out}"
+    );
+    for b in &beds {
+        assert!(
+            out.contains(&b.name) && out.contains(&b.bed),
+            "{} in {out}",
+            b.name
+        );
+    }
+    // by the hospital patient ID
+    let b = &beds[0];
+    let o = cli(dir.path(), &["snapshot", "show", &b.patient_id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&b.name) && out.contains("アレルギー:"),
+        "{out}"
+    );
+    let o = cli(dir.path(), &["snapshot", "show", "00000000"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not in the ward snapshot"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -13,9 +13,17 @@ use serde::Serialize;
 use hikae_domain::audit::{Action, Event};
 use hikae_domain::config::SnapshotConfig;
 use hikae_domain::error::{Error, Result};
+pub use hikae_domain::snapshot::as_of_label;
 use hikae_domain::snapshot::{Census, CensusRow, PatientSummary, WardCopy};
 use hikae_store::{SnapshotPatient, SnapshotPatientRow, SnapshotResource, SnapshotUpdate};
 pub use hikae_sync::snapshot::{Fetched, WardKnown};
+
+/// Today's date in Japan (ages on the census).
+pub fn today_jst() -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive()
+}
 
 use crate::auth::Permission;
 use crate::Hikae;
@@ -283,6 +291,23 @@ impl Hikae {
         e.patient_id = row.patient_id.clone().or_else(|| Some(patient.to_string()));
         self.audit(e)?;
         Ok(hikae_sync::snapshot::summary(row, &resources))
+    }
+
+    /// The server Patient id of `id`, which is that id or a hospital patient ID in the copy
+    /// (not audited: it reveals only whether the patient is there, to someone who may read).
+    pub fn snapshot_patient_by_id(&self, id: &str) -> Result<Option<String>> {
+        self.require(Permission::Read)?;
+        let system = self.sync_config()?.patient_system;
+        let wards = self.ward_copies()?;
+        for p in self.store.snapshot_patients(None)? {
+            if p.patient == id {
+                return Ok(Some(p.patient));
+            }
+            if self.row_of(&p, &wards, &system)?.patient_id.as_deref() == Some(id) {
+                return Ok(Some(p.patient));
+            }
+        }
+        Ok(None)
     }
 
     /// When the copy was last refreshed (the oldest ward), without audit: for the age line.

@@ -10,6 +10,7 @@ mod pack;
 mod print;
 mod records;
 mod security;
+mod snapshot;
 mod sync;
 mod util;
 
@@ -97,6 +98,10 @@ enum Command {
     Audit(audit::AuditCmd),
     /// Send finalized records to the hospital's FHIR server ([sync] in config.toml)
     Sync(sync::SyncArgs),
+    /// The ward snapshot: a read-only copy of the [snapshot] wards' patients from the FHIR
+    /// server (refresh, census, show)
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCmd),
     /// Declared downtime: declare, end, list (charge nurses, administrators)
     #[command(subcommand)]
     Downtime(continuity::DowntimeCmd),
@@ -203,6 +208,7 @@ fn dispatch(app: &mut Hikae, command: Command) -> anyhow::Result<()> {
         Command::Roster(cmd) => security::roster(app, cmd),
         Command::Audit(cmd) => audit::run(app, cmd),
         Command::Sync(args) => sync::run(app, args),
+        Command::Snapshot(cmd) => snapshot::run(app, cmd),
         Command::Downtime(cmd) => continuity::downtime(app, cmd),
         Command::Drill(cmd) => continuity::drill(app, cmd),
         Command::PrintPack(args) => continuity::print_pack(app, args),
