@@ -552,3 +552,91 @@ fn the_cli_refreshes_and_shows_the_census_and_a_patient() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_print_pack_leads_with_the_census_and_a_page_per_patient() {
+    let (server, beds) = seeded();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = cli(dir.path(), &["status"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[sync]\nendpoint = \"{}\"\npatient_system = \"{}\"\nproduction = false\n[snapshot]\nwards = [\"{}\"]\n",
+            server.base(),
+            ward::PATIENT_SYSTEM,
+            ward::WARD
+        ),
+    )
+    .expect("config");
+    let o = cli(dir.path(), &["snapshot", "refresh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    drop(server); // the pack is made with the network gone
+    let outdir = tempfile::tempdir().expect("tempdir");
+    let out = outdir.path().join("pack.pdf");
+    let o = cli(
+        dir.path(),
+        &[
+            "print-pack",
+            "--snapshot",
+            "--template",
+            "sbar-handover",
+            "--no-procedures",
+            "--no-contacts",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&out);
+    if std::env::var("KEEP_PACK").is_ok() {
+        std::fs::copy(&out, "/tmp/pack.pdf").expect("copy");
+    }
+    let census_pages = (1..=pages)
+        .take_while(|&i| pdf_page_text(&out, i).contains("入院患者一覧"))
+        .count();
+    assert!(census_pages >= 1, "the census comes first");
+    let census: String = (1..=census_pages).map(|i| pdf_page_text(&out, i)).collect();
+    assert!(
+        census.contains("電子カルテの控え") && census.contains("時点"),
+        "{census}"
+    );
+    for b in &beds {
+        assert!(
+            census.contains(&b.patient_id),
+            "{} on the census",
+            b.patient_id
+        );
+    }
+    // then one summary page per patient, then the blank forms for the same 40 patients
+    let summaries: Vec<String> = (census_pages + 1..=census_pages + 40)
+        .map(|i| pdf_page_text(&out, i))
+        .collect();
+    assert!(summaries
+        .iter()
+        .all(|t| t.contains("患者サマリー（控え）") && t.contains("電子カルテの控え")));
+    let b = beds
+        .iter()
+        .find(|b| !b.allergies.is_empty())
+        .expect("allergies");
+    let page = summaries
+        .iter()
+        .find(|t| t.contains(&b.patient_id))
+        .expect("the patient's page");
+    for a in &b.allergies {
+        assert!(page.contains(a.as_str()), "{a} on {page}");
+    }
+    assert!(
+        page.find("アレルギー") < page.find("内服・注射"),
+        "allergies before medications"
+    );
+    assert!(
+        summaries.iter().all(|t| t.contains("1 / 1")),
+        "each summary is one page, even with ten medications"
+    );
+    let forms = pages - census_pages - 40;
+    assert!(
+        forms >= 40 && forms % 40 == 0,
+        "then the blank SBAR form for each of the 40: {forms} pages"
+    );
+}

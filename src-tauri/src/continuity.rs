@@ -249,12 +249,11 @@ pub fn purge_drill(state: State<AppState>, id: String) -> CmdResult<usize> {
     Ok(state.lock()?.purge_drill(&id)?)
 }
 
-/// Patients of the ward's recent records: the print pack's default list.
+/// The print pack's default list: the ward snapshot's census, else patients of recent
+/// records.
 #[tauri::command]
 pub fn current_patients(state: State<AppState>) -> CmdResult<Vec<Patient>> {
-    Ok(state
-        .lock()?
-        .recent_patients(hikae_app::MAX_PACK_PATIENTS)?)
+    Ok(state.lock()?.pack_patients(hikae_app::MAX_PACK_PATIENTS)?)
 }
 
 fn pack_pdf(

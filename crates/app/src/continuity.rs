@@ -35,6 +35,9 @@ pub struct PrintPackRequest {
     pub procedures: bool,
     /// The contact sheet.
     pub contacts: bool,
+    /// The ward snapshot's census and a one-page summary of each patient in it, first.
+    #[serde(default)]
+    pub snapshot: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -333,7 +336,7 @@ impl Hikae {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Pdf> {
         self.require(Permission::Read)?;
-        if req.patients.is_empty() {
+        if req.patients.is_empty() && !req.snapshot {
             return Err(Error::Input(
                 "print pack: choose at least one patient".into(),
             ));
@@ -352,7 +355,7 @@ impl Hikae {
                 )));
             }
         }
-        if req.templates.is_empty() && !req.procedures && !req.contacts {
+        if req.templates.is_empty() && !req.procedures && !req.contacts && !req.snapshot {
             return Err(Error::Input("print pack: choose what to print".into()));
         }
         let mut forms = Vec::new();
@@ -365,6 +368,28 @@ impl Hikae {
             }
             forms.push((self.template(&t.id)?, t.copies));
         }
+        // the ward snapshot's census and each patient's summary, read before the pages are made
+        let snapshot = if req.snapshot {
+            let census = self.census_unaudited()?;
+            if census.rows.is_empty() {
+                return Err(Error::Input(
+                    "print pack: the ward snapshot is empty (no refresh within the retention)"
+                        .into(),
+                ));
+            }
+            let mut pages = Vec::with_capacity(census.rows.len());
+            for r in &census.rows {
+                let as_of = census
+                    .wards
+                    .iter()
+                    .find(|w| w.ward == r.ward)
+                    .map_or_else(Utc::now, |w| w.as_of);
+                pages.push((self.summary_unaudited(&r.patient)?, as_of));
+            }
+            Some((census, pages))
+        } else {
+            None
+        };
         let drill = self.store.active_drill()?.map(|d| d.id);
         let stamp = format!(
             "紙運用セット　印刷 {}　{}{}",
@@ -384,6 +409,18 @@ impl Hikae {
             f
         };
         let mut parts = Vec::new();
+        let mut summaries = 0;
+        if let Some((census, pages)) = &snapshot {
+            let today = crate::snapshot::today_jst();
+            let (doc, frame) = crate::snapshot_paper::census_document(census, today, &stamp);
+            parts.push((doc, mark(frame)));
+            for (s, as_of) in pages {
+                let (doc, frame) =
+                    crate::snapshot_paper::summary_document(s, *as_of, today, &stamp);
+                parts.push((doc, mark(frame)));
+                summaries += 1;
+            }
+        }
         for p in &req.patients {
             let p = Patient {
                 id: p.id.trim().to_string(),
@@ -417,7 +454,7 @@ impl Hikae {
             parts.push((doc, mark(frame)));
         }
         let mut e = Event::new(&self.actor, how).detail(format!(
-            "print pack: {} patients ({}), {} forms each, procedures {}, contacts {}; {detail}",
+            "print pack: {} patients ({}), {} forms each, procedures {}, contacts {}, snapshot census and {summaries} summaries {}; {detail}",
             req.patients.len(),
             req.patients
                 .iter()
@@ -426,7 +463,8 @@ impl Hikae {
                 .join(", "),
             req.templates.iter().map(|t| t.copies).sum::<usize>(),
             req.procedures,
-            req.contacts
+            req.contacts,
+            req.snapshot
         ));
         e.purpose = Some("ダウンタイム時の紙運用（8時間分の記録用紙）".into());
         e.data_category = Some("患者基本情報（ID・氏名）".into());

@@ -23,6 +23,7 @@ pub mod print;
 mod security;
 pub mod selftest;
 pub mod snapshot;
+mod snapshot_paper;
 pub mod sync;
 mod unprintable;
 pub use continuity::{paper_time, PrintPackRequest, TemplateCopies, MAX_PACK_PATIENTS};

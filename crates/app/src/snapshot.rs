@@ -240,9 +240,8 @@ impl Hikae {
             .collect())
     }
 
-    /// The census of every ward in the copy, by ward and bed (audited as a view).
-    pub fn census(&mut self) -> Result<Census> {
-        self.require(Permission::Read)?;
+    /// The census, after purging (not audited: the callers are).
+    pub(crate) fn census_unaudited(&mut self) -> Result<Census> {
         self.purge_snapshot()?;
         let system = self.sync_config()?.patient_system;
         let wards = self.ward_copies()?;
@@ -252,16 +251,21 @@ impl Hikae {
             .iter()
             .map(|p| self.row_of(p, &wards, &system))
             .collect::<Result<Vec<_>>>()?;
-        let e = Event::new(&self.actor, Action::View)
-            .detail(format!("snapshot census: {} patients", rows.len()));
-        self.audit(e)?;
         Ok(Census { wards, rows })
     }
 
-    /// One patient's summary from the copy (audited as a view of that patient).
-    pub fn patient_summary(&mut self, patient: &str) -> Result<PatientSummary> {
+    /// The census of every ward in the copy, by ward and bed (audited as a view).
+    pub fn census(&mut self) -> Result<Census> {
         self.require(Permission::Read)?;
-        self.purge_snapshot()?;
+        let c = self.census_unaudited()?;
+        let e = Event::new(&self.actor, Action::View)
+            .detail(format!("snapshot census: {} patients", c.rows.len()));
+        self.audit(e)?;
+        Ok(c)
+    }
+
+    /// One patient's summary (not audited: the callers are; purge first).
+    pub(crate) fn summary_unaudited(&self, patient: &str) -> Result<PatientSummary> {
         let system = self.sync_config()?.patient_system;
         let wards = self.ward_copies()?;
         let Some(p) = self
@@ -287,10 +291,40 @@ impl Hikae {
                 })
             })
             .collect::<Result<Vec<serde_json::Value>>>()?;
-        let mut e = Event::new(&self.actor, Action::View).detail("snapshot patient summary");
-        e.patient_id = row.patient_id.clone().or_else(|| Some(patient.to_string()));
-        self.audit(e)?;
         Ok(hikae_sync::snapshot::summary(row, &resources))
+    }
+
+    /// One patient's summary from the copy (audited as a view of that patient).
+    pub fn patient_summary(&mut self, patient: &str) -> Result<PatientSummary> {
+        self.require(Permission::Read)?;
+        self.purge_snapshot()?;
+        let s = self.summary_unaudited(patient)?;
+        let mut e = Event::new(&self.actor, Action::View).detail("snapshot patient summary");
+        e.patient_id = s
+            .row
+            .patient_id
+            .clone()
+            .or_else(|| Some(patient.to_string()));
+        self.audit(e)?;
+        Ok(s)
+    }
+
+    /// The print pack's patients: the census of the ward snapshot when it holds any (by ward
+    /// and bed, the hospital patient ID and name), else the patients of recent records.
+    pub fn pack_patients(&mut self, limit: usize) -> Result<Vec<hikae_domain::record::Patient>> {
+        self.require(Permission::Read)?;
+        let c = self.census_unaudited()?;
+        if c.rows.is_empty() {
+            return self.recent_patients(limit);
+        }
+        Ok(c.rows
+            .into_iter()
+            .take(limit)
+            .map(|r| hikae_domain::record::Patient {
+                id: r.patient_id.unwrap_or(r.patient),
+                name: r.name,
+            })
+            .collect())
     }
 
     /// The server Patient id of `id`, which is that id or a hospital patient ID in the copy

@@ -81,6 +81,10 @@ pub struct PrintPackArgs {
     no_procedures: bool,
     #[arg(long)]
     no_contacts: bool,
+    /// Put the ward snapshot's census and a summary page per patient first; without
+    /// --patient/--patients, the blank forms are for the census patients
+    #[arg(long)]
+    snapshot: bool,
     #[arg(long, value_name = "OUT.pdf")]
     out: PathBuf,
 }
@@ -223,11 +227,15 @@ pub fn print_pack(app: &mut Hikae, a: PrintPackArgs) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if a.snapshot && patients.is_empty() && !templates.is_empty() {
+        patients = app.pack_patients(hikae_app::MAX_PACK_PATIENTS)?;
+    }
     let req = PrintPackRequest {
         patients,
         templates,
         procedures: !a.no_procedures,
         contacts: !a.no_contacts,
+        snapshot: a.snapshot,
     };
     let pdf = app.print_pack(
         &req,
