@@ -237,8 +237,8 @@ fn location_is_bed(l: &Value) -> bool {
         .is_some_and(|c| c.iter().any(|c| c["code"] == "bd" || c["code"] == "ro"))
 }
 
-/// The census searches of request 1, one per ward.
-fn census_search(ward: &str) -> String {
+/// The census search of request 1, one per ward.
+pub fn census_search(ward: &str) -> String {
     format!(
         "Encounter?status=in-progress&location=Location/{}&_include=Encounter:subject&_include=Encounter:location&_include=Encounter:participant&_count=1000",
         q(ward)
@@ -295,6 +295,12 @@ pub fn fetch(
             .patients
             .iter()
             .partition(|p| since.is_some() && k.is_some_and(|k| k.patients.contains(&p.patient)));
+        let ids = |ps: &[&FetchedPatient]| -> Vec<String> {
+            ps.iter().map(|p| p.patient.clone()).collect()
+        };
+        let (old, new) = (ids(&old), ids(&new));
+        let old: Vec<&str> = old.iter().map(String::as_str).collect();
+        let new: Vec<&str> = new.iter().map(String::as_str).collect();
         for chunk in new.chunks(CHUNK) {
             for s in clinical_searches(chunk, None, cutoff) {
                 gets.push((s, wi, false));
@@ -392,16 +398,16 @@ pub fn fetch(
     })
 }
 
-/// Request 2's searches for `patients`: all of them when `since` is none (active only),
+/// Request 2's searches for `patients` (server Patient ids): all of them when `since` is none (active only),
 /// else what changed since (any status).
-fn clinical_searches(
-    patients: &[&FetchedPatient],
+pub fn clinical_searches(
+    patients: &[&str],
     since: Option<DateTime<Utc>>,
     cutoff: DateTime<Utc>,
 ) -> Vec<String> {
     let list = patients
         .iter()
-        .map(|p| format!("Patient/{}", p.patient))
+        .map(|p| format!("Patient/{p}"))
         .collect::<Vec<_>>()
         .join(",");
     let changed = since

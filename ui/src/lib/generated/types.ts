@@ -248,7 +248,7 @@ recovery_key: string, };
 /**
  * What happened. The string codes are stored and exported; never change a released one.
  */
-export type AuditAction = "login" | "login_failed" | "logout" | "lock" | "unlock" | "break_glass" | "view" | "create" | "edit" | "finalize" | "correct" | "print" | "export" | "copy" | "checklist_tick" | "pack_install" | "pack_rollback" | "roster_install" | "sync" | "drill_start" | "drill_end" | "drill_purge" | "downtime" | "settings" | "audit_finding";
+export type AuditAction = "login" | "login_failed" | "logout" | "lock" | "unlock" | "break_glass" | "view" | "create" | "edit" | "finalize" | "correct" | "print" | "export" | "copy" | "checklist_tick" | "pack_install" | "pack_rollback" | "roster_install" | "sync" | "drill_start" | "drill_end" | "drill_purge" | "downtime" | "settings" | "snapshot_refresh" | "audit_finding";
 
 /**
  * Who acts. Until local accounts exist, `id` is the name the person gave.
@@ -456,4 +456,8 @@ procedures: boolean,
 /**
  * The contact sheet.
  */
-contacts: boolean, };
+contacts: boolean, 
+/**
+ * The ward snapshot's census and a one-page summary of each patient in it, first.
+ */
+snapshot: boolean, };
