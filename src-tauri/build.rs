@@ -54,6 +54,10 @@ fn main() {
             "current_patients",
             "export_print_pack",
             "print_print_pack",
+            "census",
+            "patient_summary",
+            "refresh_snapshot",
+            "new_record_from_snapshot",
         ]),
     ))
     .expect("tauri build configuration");

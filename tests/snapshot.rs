@@ -640,3 +640,152 @@ fn the_print_pack_leads_with_the_census_and_a_page_per_patient() {
         "then the blank SBAR form for each of the 40: {forms} pages"
     );
 }
+
+#[test]
+fn a_record_started_from_the_census_fills_itself_in_every_built_in_template() {
+    let (server, beds) = seeded();
+    let (_dir, mut app) = app();
+    configure(&app, &server.base(), "");
+    app.refresh_snapshot().expect("refresh");
+    let b = beds
+        .iter()
+        .find(|b| !b.allergies.is_empty())
+        .expect("a patient with allergies");
+    let ids: Vec<String> = app
+        .templates()
+        .iter()
+        .map(|t| t.template().form.id.clone())
+        .collect();
+    assert!(ids.len() >= 11, "{ids:?}");
+    let mut filled_somewhere = 0;
+    for id in &ids {
+        let rec = app
+            .new_record_from_snapshot(id, &b.patient, "看護師 見本")
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        // the real identity, from the copy, in every template
+        assert_eq!(rec.patient.id, b.patient_id, "{id}");
+        assert_eq!(rec.patient.name, b.name, "{id}");
+        let p = rec.context.prefill.clone().expect("prefill mark");
+        for f in &p.fields {
+            assert!(rec.values.contains_key(f), "{id}: {f} is marked and filled");
+        }
+        filled_somewhere += usize::from(!p.fields.is_empty());
+        // prefilled values are ordinary draft values: they save and edit like typed ones
+        let (saved, _) = app.update(&rec.id, rec.values.clone()).expect("save");
+        assert_eq!(saved.values, rec.values, "{id}");
+        let pdf = app.pdf(&rec.id).expect("pdf");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = poppler(
+            "pdftotext",
+            &[
+                write_pdf(dir.path(), "r.pdf", &pdf.bytes)
+                    .to_str()
+                    .expect("utf-8"),
+                "-",
+            ],
+        );
+        let flat: String = text.split_whitespace().collect();
+        assert!(
+            flat.contains("電子カルテの控え（"),
+            "{id}: the footer names the copy: {text}"
+        );
+        if !p.fields.is_empty() {
+            assert!(flat.contains("から転記"), "{id}: {text}");
+        }
+    }
+    assert!(
+        filled_somewhere >= 7,
+        "most templates take fields from the copy"
+    );
+
+    // the discharge summary, field by field
+    let rec = app
+        .new_record_from_snapshot("discharge-summary", &b.patient, "医師 見本")
+        .expect("discharge summary");
+    let allergies = rec.values["allergies"].as_str().expect("allergies");
+    for a in &b.allergies {
+        assert!(allergies.contains(a.as_str()), "{a} in {allergies}");
+    }
+    let meds = rec.values["discharge_meds"].as_array().expect("meds");
+    assert_eq!(meds.len(), b.medications);
+    assert!(meds
+        .iter()
+        .all(|m| m["drug"].as_str().is_some_and(|d| !d.is_empty())
+            && m["usage"].as_str().is_some_and(|d| !d.is_empty())));
+    for pr in &b.problems {
+        assert!(rec.values["admission_diagnosis"]
+            .as_str()
+            .expect("dx")
+            .contains(pr.as_str()));
+    }
+    assert!(rec.values["ward"].as_str() == Some(ward::WARD_NAME));
+    assert!(rec.values["attending"]
+        .as_str()
+        .is_some_and(|a| a.ends_with("医師")));
+    assert!(rec.values["admission_date"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("2026/11/")));
+    // a patient with no allergy recorded gets an empty field, never "なし"
+    let none = beds
+        .iter()
+        .find(|b| b.allergies.is_empty())
+        .expect("no allergies");
+    let rec = app
+        .new_record_from_snapshot("discharge-summary", &none.patient, "医師 見本")
+        .expect("discharge summary");
+    assert!(!rec.values.contains_key("allergies"));
+    // a patient not in the copy cannot be started from it
+    let e = app
+        .new_record_from_snapshot("discharge-summary", "not-here", "医師 見本")
+        .expect_err("not in copy");
+    assert!(e.to_string().contains("not in the ward snapshot"), "{e}");
+}
+
+#[test]
+fn pack_check_names_an_unknown_prefill_source_with_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates");
+    let pack = dir.path().join("pack");
+    let copy = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(&src)
+        .arg(&pack)
+        .status()
+        .expect("cp");
+    assert!(copy.success());
+    let toml = std::fs::read_to_string(pack.join("pack.toml")).expect("pack.toml");
+    let toml = toml
+        .replace("ward = \"encounter.ward\"", "ward = \"encounter.floor\"")
+        .replace(
+            "room = \"encounter.bed\"",
+            "room = \"encounter.bed\"\nshoe_size = \"patient.name\"",
+        );
+    std::fs::write(pack.join("pack.toml"), &toml).expect("write");
+    let line_of = |needle: &str| {
+        toml.lines()
+            .position(|l| l.starts_with(needle))
+            .expect("line")
+            + 1
+    };
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = cli(
+        data.path(),
+        &["pack", "check", pack.to_str().expect("utf-8")],
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "pack.toml:{}: [template.prefill] of 'discharge-summary': ward = \"encounter.floor\": unknown source",
+            line_of("ward = \"encounter.floor\"")
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "pack.toml:{}: [template.prefill] of 'sbar-handover': 'shoe_size': no such field",
+            line_of("shoe_size")
+        )),
+        "{err}"
+    );
+}

@@ -12,6 +12,7 @@ mod printing;
 mod procedures;
 mod records;
 mod session;
+mod snapshot;
 mod sync;
 #[cfg(test)]
 mod ts_types;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub demo: bool,
     app: Mutex<Option<hikae_app::Hikae>>,
     pub sync: sync::SyncRuns,
+    pub snapshot: snapshot::SnapshotRuns,
     pub monitor: continuity::MonitorState,
 }
 
@@ -148,9 +150,11 @@ fn main() {
             demo,
             app: Mutex::new(app),
             sync: sync::SyncRuns::default(),
+            snapshot: snapshot::SnapshotRuns::default(),
         })
         .setup(|app| {
             sync::start_background(app.handle().clone());
+            snapshot::start_background(app.handle().clone());
             continuity::start_monitor(app.handle().clone());
             Ok(())
         })
@@ -218,6 +222,10 @@ fn main() {
             continuity::current_patients,
             continuity::export_print_pack,
             continuity::print_print_pack,
+            snapshot::census,
+            snapshot::patient_summary,
+            snapshot::refresh_snapshot,
+            snapshot::new_record_from_snapshot,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

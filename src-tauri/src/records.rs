@@ -53,7 +53,7 @@ fn unprintable(form: &FormDef, record: &Record) -> Vec<Unprintable> {
     out
 }
 
-fn view(app: &hikae_app::Hikae, record: Record) -> CmdResult<RecordView> {
+pub(crate) fn view(app: &hikae_app::Hikae, record: Record) -> CmdResult<RecordView> {
     let bound = app.template_of(&record)?;
     let form = bound.template().form.clone();
     let problems = form.validate(&record.values);

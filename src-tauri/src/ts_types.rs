@@ -73,6 +73,7 @@ fn declarations() -> Vec<Decl> {
         record::Provenance,
         downtime::DowntimeMark,
         record::PaperOrigin,
+        record::Prefilled,
         record::Context,
         record::Record,
         records::RecordView,
@@ -133,6 +134,17 @@ fn declarations() -> Vec<Decl> {
         continuity::PaperArg,
         hikae_app::TemplateCopies,
         hikae_app::PrintPackRequest,
+        // the ward snapshot
+        hikae_app::snapshot::CensusRow,
+        hikae_app::snapshot::WardCopy,
+        hikae_app::Census,
+        hikae_app::snapshot::Allergy,
+        hikae_app::snapshot::Medication,
+        hikae_app::snapshot::Problem,
+        hikae_app::snapshot::Vital,
+        hikae_app::snapshot::DowntimeDocument,
+        hikae_app::PatientSummary,
+        hikae_app::snapshot::Refreshed,
     ]
 }
 

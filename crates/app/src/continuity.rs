@@ -81,6 +81,7 @@ impl Hikae {
                 author: p.author.trim().to_string(),
                 ..p
             }),
+            prefill: None,
         })
     }
 

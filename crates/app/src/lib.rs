@@ -597,6 +597,31 @@ impl Hikae {
         values: Values,
         paper: Option<PaperOrigin>,
     ) -> Result<Record> {
+        self.create_record(template_id, patient, author, values, paper, None)
+    }
+
+    /// A new record whose `values` were taken from the ward snapshot (see
+    /// `new_record_from_snapshot`).
+    pub(crate) fn new_record_prefilled(
+        &mut self,
+        template_id: &str,
+        patient: Patient,
+        author: &str,
+        values: Values,
+        prefill: hikae_domain::record::Prefilled,
+    ) -> Result<Record> {
+        self.create_record(template_id, patient, author, values, None, Some(prefill))
+    }
+
+    fn create_record(
+        &mut self,
+        template_id: &str,
+        patient: Patient,
+        author: &str,
+        values: Values,
+        paper: Option<PaperOrigin>,
+        prefill: Option<hikae_domain::record::Prefilled>,
+    ) -> Result<Record> {
         if patient.id.trim().is_empty() || patient.name.trim().is_empty() {
             return Err(Error::Input(
                 "a record needs the patient's ID and name".into(),
@@ -622,7 +647,8 @@ impl Hikae {
         let mut e = Event::new(&self.actor, Action::Create);
         e.purpose = Some(t.scope.approved_uses.join("、")).filter(|s| !s.is_empty());
         e.data_category = Some(t.scope.data_categories.join("、")).filter(|s| !s.is_empty());
-        let context = self.context_now(paper)?;
+        let mut context = self.context_now(paper)?;
+        context.prefill = prefill;
         let mut detail = format!(
             "{} ({} {})",
             t.form.id, bound.pack.manifest.id, bound.pack.manifest.version

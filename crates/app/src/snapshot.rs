@@ -14,7 +14,10 @@ use hikae_domain::audit::{Action, Event};
 use hikae_domain::config::SnapshotConfig;
 use hikae_domain::error::{Error, Result};
 pub use hikae_domain::snapshot::as_of_label;
-use hikae_domain::snapshot::{Census, CensusRow, PatientSummary, WardCopy};
+pub use hikae_domain::snapshot::{
+    Allergy, Census, CensusRow, DowntimeDocument, Medication, PatientSummary, Problem, Vital,
+    WardCopy,
+};
 use hikae_store::{SnapshotPatient, SnapshotPatientRow, SnapshotResource, SnapshotUpdate};
 pub use hikae_sync::snapshot::{Fetched, WardKnown};
 
@@ -166,15 +169,20 @@ impl Hikae {
         let fetched = match fetch(&client, &cfg, &known) {
             Ok(f) => f,
             Err(err) => {
-                let mut e = Event::new(&self.actor, Action::SnapshotRefresh)
-                    .detail(format!("snapshot refresh failed: {err}"));
-                e.success = false;
-                self.audit(e)?;
+                self.snapshot_failed(&err)?;
                 return Err(err);
             }
         };
         let millis = t.elapsed().as_millis() as u64;
         self.snapshot_apply(fetched, millis)
+    }
+
+    /// Audits a refresh that failed (the copy is unchanged).
+    pub fn snapshot_failed(&mut self, err: &Error) -> Result<()> {
+        let mut e = Event::new(&self.actor, Action::SnapshotRefresh)
+            .detail(format!("snapshot refresh failed: {err}"));
+        e.success = false;
+        self.audit(e)
     }
 
     /// Deletes what is past the retention, and wards no longer configured (audited when it
@@ -212,7 +220,7 @@ impl Hikae {
             .iter()
             .find(|w| w.ward == p.ward)
             .and_then(|w| w.name.as_deref());
-        Ok(hikae_sync::snapshot::census_row(
+        let mut row = hikae_sync::snapshot::census_row(
             &p.patient,
             &p.ward,
             ward_name,
@@ -223,7 +231,9 @@ impl Hikae {
             p.allergies,
             p.last_updated,
             system,
-        ))
+        );
+        row.age = row.age_on(today_jst());
+        Ok(row)
     }
 
     fn ward_copies(&self) -> Result<Vec<WardCopy>> {
@@ -232,6 +242,7 @@ impl Hikae {
             .snapshot_wards()?
             .into_iter()
             .map(|w| WardCopy {
+                label: as_of_label(w.as_of),
                 ward: w.ward,
                 name: w.name,
                 as_of: w.as_of,
@@ -279,6 +290,11 @@ impl Hikae {
             )));
         };
         let row = self.row_of(&p, &wards, &system)?;
+        let label = wards
+            .iter()
+            .find(|w| w.ward == row.ward)
+            .map(|w| w.label.clone())
+            .unwrap_or_default();
         let resources = self
             .store
             .snapshot_resources(patient)?
@@ -291,7 +307,9 @@ impl Hikae {
                 })
             })
             .collect::<Result<Vec<serde_json::Value>>>()?;
-        Ok(hikae_sync::snapshot::summary(row, &resources))
+        let mut s = hikae_sync::snapshot::summary(row, &resources);
+        s.as_of_label = label;
+        Ok(s)
     }
 
     /// One patient's summary from the copy (audited as a view of that patient).
@@ -307,6 +325,54 @@ impl Hikae {
             .or_else(|| Some(patient.to_string()));
         self.audit(e)?;
         Ok(s)
+    }
+
+    /// A new record for a patient of the ward snapshot (`patient`: the server Patient id):
+    /// the real identity, and the fields the template's `[template.prefill]` maps, taken
+    /// from the copy. The record remembers which fields were prefilled and from which copy;
+    /// they are ordinary draft values, editable like typed ones.
+    pub fn new_record_from_snapshot(
+        &mut self,
+        template_id: &str,
+        patient: &str,
+        author: &str,
+    ) -> Result<crate::record::Record> {
+        self.require(Permission::WriteDraft)?;
+        self.purge_snapshot()?;
+        let s = self.summary_unaudited(patient)?;
+        let Some(patient_id) = s.row.patient_id.clone() else {
+            return Err(Error::Input(format!(
+                "Patient/{patient} has no hospital patient ID in the snapshot: start the record with the ID typed in"
+            )));
+        };
+        let bound = self.template(template_id)?;
+        let t = bound.template();
+        let (values, fields) = hikae_domain::prefill::values(&t.scope.prefill, &s);
+        let labels = fields
+            .iter()
+            .map(|f| t.form.field(f).map_or(f.clone(), |d| d.label.ja.clone()))
+            .collect();
+        let as_of = self
+            .store
+            .snapshot_wards()?
+            .into_iter()
+            .find(|w| w.ward == s.row.ward)
+            .map_or_else(Utc::now, |w| w.as_of);
+        let prefill = hikae_domain::record::Prefilled {
+            as_of,
+            fields,
+            labels,
+        };
+        self.new_record_prefilled(
+            template_id,
+            hikae_domain::record::Patient {
+                id: patient_id,
+                name: s.row.name.clone(),
+            },
+            author,
+            values,
+            prefill,
+        )
     }
 
     /// The print pack's patients: the census of the ward snapshot when it holds any (by ward

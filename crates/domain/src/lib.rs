@@ -12,6 +12,7 @@ pub mod drill;
 pub mod error;
 pub mod fhirmap;
 pub mod form;
+pub mod prefill;
 pub mod procedure;
 pub mod record;
 pub mod snapshot;

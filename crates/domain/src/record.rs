@@ -95,6 +95,20 @@ pub struct Context {
     pub downtime: Option<crate::downtime::DowntimeMark>,
     /// Typed in later from a paper record written during a total outage.
     pub paper: Option<PaperOrigin>,
+    /// Started from the ward snapshot: which fields came from it, and from which copy.
+    pub prefill: Option<Prefilled>,
+}
+
+/// The fields a record took from the ward snapshot when it was started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Prefilled {
+    /// The copy's age (its last refresh).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub as_of: DateTime<Utc>,
+    /// Field ids, and their Japanese labels for the printed footer.
+    pub fields: Vec<String>,
+    pub labels: Vec<String>,
 }
 
 /// The paper original of a back-entered record.
@@ -145,6 +159,16 @@ pub fn context_lines(c: &Context) -> Vec<String> {
             "紙記録からの後入力（原本記載 {} {}）",
             jst(p.written_at),
             p.author
+        ));
+    }
+    if let Some(p) = &c.prefill {
+        // the identity always comes from the copy; then the fields the template maps
+        let mut what = vec!["患者ID・氏名".to_string()];
+        what.extend(p.labels.iter().cloned());
+        out.push(format!(
+            "電子カルテの控え（{}時点）から転記: {}（転記後に確認・編集可）",
+            jst(p.as_of),
+            what.join("・")
         ));
     }
     out

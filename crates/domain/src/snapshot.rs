@@ -18,7 +18,10 @@ pub struct CensusRow {
     pub name: String,
     /// Kana reading, if the server gave one.
     pub kana: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub birth_date: Option<NaiveDate>,
+    /// Full years today (Japan time), when the birth date is known.
+    pub age: Option<u32>,
     /// male / female / other / unknown, as FHIR has it.
     pub gender: Option<String>,
     pub ward: String,
@@ -43,6 +46,7 @@ impl CensusRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SnapshotAllergy"))]
 pub struct Allergy {
     pub text: String,
     /// low / high / unable-to-assess
@@ -53,6 +57,7 @@ pub struct Allergy {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SnapshotMedication"))]
 pub struct Medication {
     pub text: String,
     /// The dosage as the server wrote it (`dosageInstruction[].text`, or built from its parts).
@@ -63,6 +68,7 @@ pub struct Medication {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SnapshotProblem"))]
 pub struct Problem {
     pub text: String,
     /// The first coding as the server coded it: system, code.
@@ -73,6 +79,7 @@ pub struct Problem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SnapshotVital"))]
 pub struct Vital {
     /// LOINC code, if the server coded it.
     pub code: Option<String>,
@@ -85,6 +92,7 @@ pub struct Vital {
 /// A record written at another PC during a downtime and already on the FHIR server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SnapshotDocument"))]
 pub struct DowntimeDocument {
     pub title: String,
     pub date: Option<String>,
@@ -98,6 +106,8 @@ pub struct DowntimeDocument {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PatientSummary {
     pub row: CensusRow,
+    /// "電子カルテの控え 11/22 03:10時点": the age of this patient's copy.
+    pub as_of_label: String,
     pub allergies: Vec<Allergy>,
     pub medications: Vec<Medication>,
     pub problems: Vec<Problem>,
@@ -115,6 +125,8 @@ pub struct WardCopy {
     /// When the last successful refresh started (data is at least this fresh).
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub as_of: DateTime<Utc>,
+    /// [`as_of_label`] of `as_of`.
+    pub label: String,
     pub patients: usize,
 }
 

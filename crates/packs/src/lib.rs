@@ -68,6 +68,9 @@ pub struct TemplateEntry {
     /// How records of this template are filed in the hospital's FHIR server.
     #[serde(default)]
     pub fhir: Option<FhirMap>,
+    /// Which fields a record started from the ward snapshot takes, and from where.
+    #[serde(default)]
+    pub prefill: std::collections::BTreeMap<String, hikae_domain::prefill::PrefillSource>,
 }
 
 pub use hikae_domain::fhirmap::{FhirMap, FhirSection};
@@ -129,6 +132,30 @@ pub(crate) fn problem(file: &str, message: impl Into<String>) -> PackProblem {
         col: None,
         message: message.into(),
     }
+}
+
+/// The line of `field = …` in the `[template.prefill]` of template `id` in pack.toml.
+fn prefill_line(src: &str, id: &str, field: &str) -> Option<usize> {
+    let lines: Vec<&str> = src.lines().collect();
+    let start = lines.iter().position(|l| {
+        let l = l.replace(' ', "");
+        l == format!("id=\"{id}\"")
+    })?;
+    let mut in_prefill = false;
+    for (i, l) in lines.iter().enumerate().skip(start + 1) {
+        let t = l.trim();
+        if t == "[[template]]" {
+            return None;
+        }
+        if t.starts_with('[') {
+            in_prefill = t == "[template.prefill]";
+            continue;
+        }
+        if in_prefill && t.split('=').next().map(str::trim) == Some(field) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn toml_problem(file: &str, src: &str, e: &toml::de::Error) -> PackProblem {
@@ -253,6 +280,16 @@ impl Pack {
                         "pack.toml",
                         format!("[template.fhir] of '{}': {p}", entry.id),
                     ));
+                }
+            }
+            for (field, source) in &entry.prefill {
+                if let Some(p) = hikae_domain::prefill::problem(&form, field, source) {
+                    problems.push(PackProblem {
+                        file: "pack.toml".into(),
+                        line: prefill_line(manifest_src, &entry.id, field),
+                        col: None,
+                        message: format!("[template.prefill] of '{}': {p}", entry.id),
+                    });
                 }
             }
             let mut h = Sha256::new();

@@ -655,6 +655,7 @@ pub fn census_row(
         birth_date: p["birthDate"]
             .as_str()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+        age: None,
         gender: str_of(&p["gender"]),
         ward: ward.to_string(),
         ward_name: ward_name.map(String::from),
@@ -824,6 +825,7 @@ pub fn summary(row: CensusRow, resources: &[Value]) -> PatientSummary {
     documents.sort_by_key(|d| std::cmp::Reverse(d.0));
     PatientSummary {
         row,
+        as_of_label: String::new(),
         allergies,
         medications,
         problems,

@@ -108,6 +108,19 @@ written_at: string,
 author: string, };
 
 /**
+ * The fields a record took from the ward snapshot when it was started.
+ */
+export type Prefilled = { 
+/**
+ * The copy's age (its last refresh).
+ */
+as_of: string, 
+/**
+ * Field ids, and their Japanese labels for the printed footer.
+ */
+fields: Array<string>, labels: Array<string>, };
+
+/**
  * The circumstances of a record, fixed when it is created and printed on every page.
  */
 export type RecordContext = { 
@@ -122,7 +135,11 @@ downtime: DowntimeMark | null,
 /**
  * Typed in later from a paper record written during a total outage.
  */
-paper: PaperOrigin | null, };
+paper: PaperOrigin | null, 
+/**
+ * Started from the ward snapshot: which fields came from it, and from which copy.
+ */
+prefill: Prefilled | null, };
 
 export type RecordData = { id: string, 
 /**
@@ -461,3 +478,106 @@ contacts: boolean,
  * The ward snapshot's census and a one-page summary of each patient in it, first.
  */
 snapshot: boolean, };
+
+/**
+ * One inpatient of a ward as the copy knows them.
+ */
+export type CensusRow = { 
+/**
+ * The server's Patient id (`Patient/<this>`).
+ */
+patient: string, 
+/**
+ * The hospital's patient ID (the identifier in `[sync] patient_system`), if the server
+ * gave one.
+ */
+patient_id: string | null, name: string, 
+/**
+ * Kana reading, if the server gave one.
+ */
+kana: string | null, birth_date: string | null, 
+/**
+ * Full years today (Japan time), when the birth date is known.
+ */
+age: number | null, 
+/**
+ * male / female / other / unknown, as FHIR has it.
+ */
+gender: string | null, ward: string, ward_name: string | null, bed: string | null, admitted: string | null, attending: string | null, 
+/**
+ * How many active allergies (0: none recorded, which is not "no allergies").
+ */
+allergies: number, 
+/**
+ * The newest `meta.lastUpdated` among this patient's resources in the copy.
+ */
+last_updated: string | null, };
+
+/**
+ * How old the copy of one ward is.
+ */
+export type WardCopy = { ward: string, name: string | null, 
+/**
+ * When the last successful refresh started (data is at least this fresh).
+ */
+as_of: string, 
+/**
+ * [`as_of_label`] of `as_of`.
+ */
+label: string, patients: number, };
+
+/**
+ * The census screen: every ward's age and its patients, by ward then bed.
+ */
+export type Census = { wards: Array<WardCopy>, rows: Array<CensusRow>, };
+
+export type SnapshotAllergy = { text: string, 
+/**
+ * low / high / unable-to-assess
+ */
+criticality: string | null, reaction: string | null, recorded: string | null, };
+
+export type SnapshotMedication = { text: string, 
+/**
+ * The dosage as the server wrote it (`dosageInstruction[].text`, or built from its parts).
+ */
+dosage: string | null, route: string | null, since: string | null, };
+
+export type SnapshotProblem = { text: string, 
+/**
+ * The first coding as the server coded it: system, code.
+ */
+system: string | null, code: string | null, onset: string | null, };
+
+export type SnapshotVital = { 
+/**
+ * LOINC code, if the server coded it.
+ */
+code: string | null, label: string, value: string, unit: string | null, at: string | null, };
+
+/**
+ * A record written at another PC during a downtime and already on the FHIR server.
+ */
+export type SnapshotDocument = { title: string, date: string | null, author: string | null, 
+/**
+ * The text of the record (the plain-text attachment), if it came with one.
+ */
+text: string | null, };
+
+/**
+ * Everything the copy holds about one inpatient, allergies first.
+ */
+export type PatientSummary = { row: CensusRow, 
+/**
+ * "電子カルテの控え 11/22 03:10時点": the age of this patient's copy.
+ */
+as_of_label: string, allergies: Array<SnapshotAllergy>, medications: Array<SnapshotMedication>, problems: Array<SnapshotProblem>, 
+/**
+ * The latest value of each vital sign.
+ */
+vitals: Array<SnapshotVital>, documents: Array<SnapshotDocument>, };
+
+/**
+ * What a refresh did, for the CLI and the status line.
+ */
+export type SnapshotRefresh = { wards: Array<string>, full: boolean, patients: number, admitted: number, discharged: number, resources: number, removed: number, requests: number, bytes: number, millis: number, };
