@@ -789,3 +789,65 @@ fn pack_check_names_an_unknown_prefill_source_with_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_handover_written_at_another_pc_is_readable_in_the_next_shifts_snapshot() {
+    let (server, beds) = seeded();
+    let b = &beds[3];
+    // PC 1: an SBAR handover for the patient, finalized and synced
+    let (_d1, mut pc1) = app();
+    configure(&pc1, &server.base(), "");
+    let f = demo_fixture("sbar-handover");
+    let mut values = f.values.clone();
+    values.insert(
+        "situation".into(),
+        json!("夜間に38.4℃の発熱、悪寒あり。解熱剤使用。"),
+    );
+    let rec = pc1
+        .new_record(
+            "sbar-handover",
+            hikae_app::record::Patient {
+                id: b.patient_id.clone(),
+                name: b.name.clone(),
+            },
+            "看護師 見本",
+            values,
+        )
+        .expect("draft");
+    pc1.finalize(&rec.id, "看護師 試験").expect("finalize");
+    let client = pc1.sync_client().expect("client");
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let host = hikae_app::sync::Direct(std::cell::RefCell::new(&mut pc1));
+    let out = hikae_app::sync::run(
+        &host,
+        &client,
+        &hikae_app::sync::Options::default(),
+        &cancel,
+        |_| {},
+    )
+    .expect("sync");
+    assert_eq!(out.progress.acknowledged, 1, "{out:?}");
+    // PC 2: the next shift's snapshot shows it, with its text
+    let (_d2, mut pc2) = app();
+    configure(&pc2, &server.base(), "");
+    pc2.refresh_snapshot().expect("refresh");
+    let s = pc2.patient_summary(&b.patient).expect("summary");
+    assert_eq!(s.documents.len(), 1, "{:?}", s.documents);
+    let d = &s.documents[0];
+    assert!(
+        d.title.contains("SBAR") || d.title.contains("申し送り"),
+        "{}",
+        d.title
+    );
+    assert!(
+        d.text.as_deref().is_some_and(|t| t.contains("38.4℃の発熱")),
+        "{:?}",
+        d.text
+    );
+    // other patients' summaries do not show it
+    assert!(pc2
+        .patient_summary(&beds[4].patient)
+        .expect("other")
+        .documents
+        .is_empty());
+}

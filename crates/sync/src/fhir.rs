@@ -61,13 +61,15 @@ fn map_or_default(map: Option<&FhirMap>) -> (String, String) {
     }
 }
 
-/// The DocumentReference for `record` with its printed PDF attached. `superseded`: a later
-/// version of the record replaces this one.
+/// The DocumentReference for `record` with its printed PDF attached, and its plain text
+/// (`text`, the pack's record.txt) as a second attachment, so another ward PC's snapshot can
+/// show a handover without opening the PDF. `superseded`: a later version replaces this one.
 pub fn document_reference(
     record: &Record,
     map: Option<&FhirMap>,
     title: &str,
     pdf: &[u8],
+    text: Option<&str>,
     site: &Site,
     superseded: bool,
 ) -> Value {
@@ -96,6 +98,20 @@ pub fn document_reference(
             }
         }],
     });
+    if let (Some(t), Some(content)) = (text, doc["content"].as_array_mut()) {
+        let bytes = t.as_bytes();
+        content.push(json!({
+            "attachment": {
+                "contentType": "text/plain; charset=utf-8",
+                "language": "ja",
+                "data": b64.encode(bytes),
+                "size": bytes.len(),
+                "hash": b64.encode(Sha1::digest(bytes)),
+                "title": format!("{title}.txt"),
+                "creation": ts(record.created_at),
+            }
+        }));
+    }
     if let Some(r) = &record.final_reviewer {
         doc["authenticator"] = json!({"display": r});
     }
@@ -319,6 +335,8 @@ pub fn document_bundle(
     }
     let mut pdf_doc = docref.clone();
     pdf_doc["subject"] = json!({"reference": patient});
+    // the document's PDF section carries the PDF only (the text attachment is for snapshots)
+    pdf_doc["content"] = json!([docref["content"][0].clone()]);
     entries.push(json!({"fullUrl": pdf, "resource": pdf_doc}));
     entries.insert(0, json!({"fullUrl": full_url(), "resource": composition}));
     Some(json!({

@@ -154,7 +154,18 @@ impl Hikae {
         // the bytes kept at finalize (rendered once), unless the patient's real ID now differs
         let pdf = self.pdf_bytes(&rec)?;
         let superseded = self.finalized_successor(&rec.id)?.is_some();
-        let docref = fhir::document_reference(&rec, map, &t.form.title.ja, &pdf, site, superseded);
+        // the plain text is a convenience for other PCs' snapshots: a template whose text
+        // does not render still sends its PDF
+        let text = render::text(&bound.pack, t, &rec).ok();
+        let docref = fhir::document_reference(
+            &rec,
+            map,
+            &t.form.title.ja,
+            &pdf,
+            text.as_deref(),
+            site,
+            superseded,
+        );
         let mut entries = vec![fhir::conditional_create(
             docref.clone(),
             &fhir::record_search(&rec.id),
