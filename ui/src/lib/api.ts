@@ -3,7 +3,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   Patient, AppInfo, Exported, Printed, Printer, Procedures, BatchProgress, RecordView, RowSummary, RunView, Saved, AuditView,
   SessionView, SetupView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
-  Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry,
+  Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry, Census, PatientSummary, SnapshotRefresh,
 } from "./types";
 
 export const api = {
@@ -84,6 +84,14 @@ export const api = {
     invoke<Exported>("export_print_pack", { request, path, onProgress: channel(onProgress) }),
   printPrintPack: (request: PrintPackRequest, printer: string, copies: number, onProgress: (p: BatchProgress) => void) =>
     invoke<Printed>("print_print_pack", { request, printer, copies, onProgress: channel(onProgress) }),
+
+  // the ward snapshot: a read-only copy of the ward's inpatients; the shell also emits
+  // "snapshot-refreshed" (a SnapshotRefresh) after each background refresh
+  census: () => invoke<Census>("census"),
+  /** `patient`: the server's Patient id (`CensusRow.patient`). */
+  patientSummary: (patient: string) => invoke<PatientSummary>("patient_summary", { patient }),
+  /** Fails (the copy is left as it was) when the server cannot be reached. */
+  refreshSnapshot: () => invoke<SnapshotRefresh>("refresh_snapshot"),
 };
 
 function channel(onMessage: (p: BatchProgress) => void): Channel<BatchProgress> {

@@ -17,4 +17,7 @@ export type {
   // business continuity: service monitor, declared downtime, drills, the 8-hour print pack
   ServiceKind, ServiceState, ServiceStatus, DowntimeScope, Downtime, Suggestion, Targets, Scenario, MilestoneKey, Milestone,
   StepTiming, MissedStep, DrillRecordCounts, DrillReport, DrillSummary, StatusView, PaperEntry, TemplateCopies, PrintPackRequest,
+  // the ward snapshot (read-only copy of the ward's inpatients from the FHIR server)
+  CensusRow, WardCopy, Census, SnapshotAllergy, SnapshotMedication, SnapshotProblem, SnapshotVital, SnapshotDocument,
+  PatientSummary, SnapshotRefresh,
 } from "./generated/types";
