@@ -35,7 +35,8 @@ export const api = {
   auditLog: (actor: string, record: string, action: string, breakGlassOnly: boolean) =>
     invoke<AuditView>("audit_log", { actor, record, action, breakGlassOnly }),
   recentPatients: () => invoke<Patient[]>("recent_patients"),
-  /** Patients of the ward's recent records (up to 200): the print pack's default list. */
+  /** The print pack's default list (up to 200): the ward snapshot's census when there is one,
+   * else the patients of the ward's recent records. */
   currentPatients: () => invoke<Patient[]>("current_patients"),
   printers: () => invoke<Printer[]>("list_printers"),
   exportBatchPdf: (ids: string[], path: string, onProgress: (p: BatchProgress) => void) =>
@@ -90,6 +91,11 @@ export const api = {
   census: () => invoke<Census>("census"),
   /** `patient`: the server's Patient id (`CensusRow.patient`). */
   patientSummary: (patient: string) => invoke<PatientSummary>("patient_summary", { patient }),
+  /** A new draft for a census patient (`patient`: `CensusRow.patient`), its identity and the
+   * fields the template maps filled in from the copy (`record.context.prefill` says which).
+   * Fails when the copy has no hospital patient ID for them. */
+  newRecordFromSnapshot: (templateId: string, patient: string, author: string) =>
+    invoke<RecordView>("new_record_from_snapshot", { templateId, patient, author }),
   /** Fails (the copy is left as it was) when the server cannot be reached. */
   refreshSnapshot: () => invoke<SnapshotRefresh>("refresh_snapshot"),
 };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
-  ageSex, allergyLabel, copyAge, filterCensus, groupByWard, jstDateTime, moveHighlight, normalizeSearch, oldestWard,
-  refreshErrorText, sexLabel,
+  ageSex, allergyLabel, copyAge, filterCensus, groupByWard, isPrefilled, jstDateTime, moveHighlight, normalizeSearch, oldestWard,
+  prefillNote, prefillTime, refreshErrorText, sexLabel,
 } from "./census";
 import { t } from "./i18n";
-import type { CensusRow, WardCopy } from "./types";
+import type { CensusRow, Prefilled, WardCopy } from "./types";
 
 // fictional patients only
 const row = (patient: string, over: Partial<CensusRow> = {}): CensusRow => ({
@@ -155,5 +155,38 @@ describe("refreshErrorText", () => {
     expect(refreshErrorText("ja", { code: "sync_running", message: "a snapshot refresh is already running" })).toBe(t("ja", "censusRefreshRunning"));
     expect(refreshErrorText("ja", { code: "locked", message: "" })).toContain("ロック");
     expect(refreshErrorText("en", { code: "forbidden", message: "" })).toContain("role");
+  });
+});
+
+describe("a record started from the snapshot", () => {
+  // a fictional copy: 02:01 UTC is 11:01 in Japan
+  const prefill: Prefilled = { as_of: "2026-12-02T02:01:00Z", fields: ["allergies", "medications"], labels: ["アレルギー", "内服薬"] };
+  it("gives the copy's time short, in Japan time", () => {
+    expect(prefillTime("2026-12-02T02:01:00Z")).toBe("12/02 11:01");
+    expect(prefillTime("2026-12-01T15:30:00Z")).toBe("12/02 00:30");
+    expect(prefillTime("2026-12-02T11:01:00+09:00")).toBe("12/02 11:01");
+    expect(prefillTime("不明")).toBe("不明");
+  });
+  it("knows which fields came from the copy", () => {
+    expect(isPrefilled(prefill, "allergies")).toBe(true);
+    expect(isPrefilled(prefill, "assessment")).toBe(false);
+    expect(isPrefilled(null, "allergies")).toBe(false);
+    expect(isPrefilled(undefined, "allergies")).toBe(false);
+  });
+  it("says so over the form, in both languages", () => {
+    expect(prefillNote("ja", prefill))
+      .toBe("電子カルテの控え（12/02 11:01時点）から転記しました。内容を確認してください。転記した項目には「控えから転記」と表示しています。");
+    expect(prefillNote("en", prefill))
+      .toBe("Filled in from the EHR copy (as of 12/02 11:01). Check the entries. Fields filled in from it are marked “From EHR copy”.");
+    // only the identity came from the copy: no marks to point at
+    const identity: Prefilled = { ...prefill, fields: [], labels: [] };
+    expect(prefillNote("ja", identity)).toBe("電子カルテの控え（12/02 11:01時点）から転記しました。内容を確認してください。");
+    expect(prefillNote("en", identity)).toBe("Filled in from the EHR copy (as of 12/02 11:01). Check the entries.");
+  });
+  it("marks the fields the same way in both languages' texts", () => {
+    expect(t("ja", "prefilledMark")).toBe("控えから転記");
+    expect(t("en", "prefilledMark")).toBe("From EHR copy");
+    expect(prefillNote("ja", prefill)).toContain(t("ja", "prefilledMark"));
+    expect(prefillNote("en", prefill)).toContain(t("en", "prefilledMark"));
   });
 });

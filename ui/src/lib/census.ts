@@ -1,7 +1,7 @@
 // Pure logic for the ward snapshot screens (census, patient summary): no Tauri, no DOM.
 // Unit-tested in census.test.ts.
 import { errorText, t, tf, type Lang } from "./i18n";
-import type { CensusRow, WardCopy } from "./types";
+import type { CensusRow, Prefilled, WardCopy } from "./types";
 
 /** Text as the census search compares it: NFKC (full-width digits and letters to half-width,
  * half-width kana to full-width), lower case, hiragana as katakana, without spaces or "・". */
@@ -112,4 +112,26 @@ export function refreshErrorText(lang: Lang, e: unknown): string {
   if (code === "locked" || code === "forbidden") return errorText(lang, e);
   const message = o ? (typeof o.message === "string" ? o.message : "") : e === undefined || e === null ? "" : String(e);
   return message ? `${t(lang, "censusRefreshFailed")}\n${tf(lang, "errorDetail", { message })}` : t(lang, "censusRefreshFailed");
+}
+
+/** A copy's time, short, in Japan time: "12/02 11:01"; the text unchanged when it cannot be read. */
+export function prefillTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const parts = JST.formatToParts(new Date(ms));
+  const get = (k: string) => parts.find((p) => p.type === k)?.value ?? "";
+  return `${get("month")}/${get("day")} ${get("hour")}:${get("minute")}`;
+}
+
+/** Whether a record's field was filled in from the ward snapshot when the record was started
+ * (it stays so after an edit: it marks where the value came from). */
+export function isPrefilled(prefill: Prefilled | null | undefined, fieldId: string): boolean {
+  return !!prefill && prefill.fields.includes(fieldId);
+}
+
+/** The line over a record started from the snapshot: from which copy, check it; and, when
+ * fields were filled in (not just the patient's identity), how they are marked. */
+export function prefillNote(lang: Lang, prefill: Prefilled): string {
+  const note = tf(lang, "prefillNote", { time: prefillTime(prefill.as_of) });
+  return prefill.fields.length ? `${note}${lang === "ja" ? "" : " "}${t(lang, "prefillNoteMarked")}` : note;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  canManage, clampCopies, elapsedMinutes, lines, mergePatients, milestoneState, minuteAxis, packSummary, parsePatientLines,
+  canManage, clampCopies, elapsedMinutes, lines, mergePatients, milestoneState, minuteAxis, packReady, packSummary, parsePatientLines,
   proceduresFor, shortJst, timeline, todayJst,
 } from "./continuity";
 import type { Milestone } from "./types";
@@ -69,6 +69,24 @@ describe("print pack", () => {
     expect(packSummary(3, [{ copies: 2 }, { copies: 2 }, { copies: 1 }], 5, true)).toEqual(
       { patients: 3, perPatient: 5, forms: 15, procedures: 5, contacts: true });
     expect(packSummary(0, [], 0, false).forms).toBe(0);
+  });
+  it("is ready with patients and something to print for them, or with the snapshot alone", () => {
+    const base = { lineErrors: 0, patients: 3, forms: 2, procedures: true, contacts: true, snapshot: false };
+    expect(packReady(base)).toBe(true);
+    // nothing for the patients
+    expect(packReady({ ...base, forms: 0, procedures: false, contacts: false })).toBe(false);
+    expect(packReady({ ...base, forms: 0, procedures: false, contacts: true })).toBe(true);
+    // no patients: only the snapshot makes a pack
+    expect(packReady({ ...base, patients: 0 })).toBe(false);
+    expect(packReady({ ...base, patients: 0, snapshot: true })).toBe(true);
+    expect(packReady({ ...base, patients: 0, forms: 0, procedures: false, contacts: false, snapshot: true })).toBe(true);
+    expect(packReady({ ...base, forms: 0, procedures: false, contacts: false, snapshot: true })).toBe(true);
+    // a typed line that does not read, or too many patients, stops it, snapshot or not
+    expect(packReady({ ...base, lineErrors: 1 })).toBe(false);
+    expect(packReady({ ...base, patients: 0, lineErrors: 1, snapshot: true })).toBe(false);
+    expect(packReady({ ...base, patients: 200 })).toBe(true);
+    expect(packReady({ ...base, patients: 201 })).toBe(false);
+    expect(packReady({ ...base, patients: 201, snapshot: true })).toBe(false);
   });
   it("keeps copies between 1 and 10", () => {
     expect(clampCopies(0)).toBe(1);

@@ -81,6 +81,16 @@ export function packSummary(patients: number, templates: { copies: number }[], p
   return { patients, perPatient, forms: patients * perPatient, procedures, contacts };
 }
 
+/** Whether a print pack can go: the typed lines all read, at most 200 patients, and either
+ * patients with something to print for them or the ward snapshot (census and summaries),
+ * which needs no patients chosen. */
+export function packReady(p: {
+  lineErrors: number; patients: number; forms: number; procedures: boolean; contacts: boolean; snapshot: boolean;
+}): boolean {
+  if (p.lineErrors > 0 || p.patients > PACK_MAX_PATIENTS) return false;
+  return (p.patients > 0 && (p.forms > 0 || p.procedures || p.contacts)) || p.snapshot;
+}
+
 /** Copies typed in a number box, kept to 1..10. */
 export function clampCopies(n: number): number {
   if (!Number.isFinite(n)) return 1;
