@@ -11,6 +11,8 @@
 mod common;
 #[path = "support/fhir.rs"]
 mod fhir_server;
+#[path = "support/ward.rs"]
+mod ward;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -384,17 +386,29 @@ fn records_arrive_exactly_once_through_faults_and_killed_sync_runs() {
     let server = FhirServer::start();
     let proxy = fhir_server::FaultProxy::start(server.addr, fhir_server::Plan::hostile(20261201));
     let (dir, _key) = secured();
-    std::fs::write(
-        dir.path().join("config.toml"),
-        format!(
-            "[sync]\nendpoint = \"{}\"\npatient_system = \"urn:oid:1.2.392.100495.20.3.51.11318814790\"\ninstitution_no = \"1318814790\"\ninstitution_name = \"架空総合病院\"\nproduction = false\nbatch_size = 25\ntimeout_secs = 5\n",
-            proxy.base()
-        ),
-    )
-    .expect("config");
+    let config = |endpoint: &str| {
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!(
+                "[sync]\nendpoint = \"{endpoint}\"\npatient_system = \"{}\"\ninstitution_no = \"1318814790\"\ninstitution_name = \"架空総合病院\"\nproduction = false\nbatch_size = 25\ntimeout_secs = 5\n[snapshot]\nwards = [\"{}\"]\n",
+                ward::PATIENT_SYSTEM,
+                ward::WARD
+            ),
+        )
+        .expect("config");
+    };
+    // the bulk records' patients (LOAD-000001…000100) are inpatients in the ward snapshot, so
+    // their discharge summaries and referrals also send JP-CLINS document Bundles
+    let load: Vec<(String, String)> = (1..=100)
+        .map(|i| (format!("LOAD-{i:06}"), "架空 患者".to_string()))
+        .collect();
+    ward::seed(&server.base(), ward::inpatients(&load));
+    config(&server.base());
     let started = Instant::now();
     let expected: Vec<String> = {
         let mut app = unlocked(dir.path(), DOCTOR.0, DOCTOR.1);
+        app.refresh_snapshot().expect("snapshot");
+        config(&proxy.base());
         while app.test_store().outbox().expect("outbox").len() < n {
             hikae_app::demo::bulk(&mut app, 100.min(n)).expect("bulk");
         }

@@ -5,6 +5,8 @@
 mod common;
 #[path = "support/fhir.rs"]
 mod fhir_server;
+#[path = "support/ward.rs"]
+mod ward;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +26,26 @@ fn configure(app: &Hikae, endpoint: &str, extra: &str) {
         "[sync]\nendpoint = \"{endpoint}\"\npatient_system = \"urn:oid:1.2.392.100495.20.3.51.11318814790\"\ninstitution_no = \"1318814790\"\ninstitution_name = \"架空総合病院\"\nproduction = false\n{extra}"
     );
     std::fs::write(app.data_dir().join("config.toml"), text).expect("config");
+}
+
+/// Puts the demo patients of `templates` in the ward snapshot (a JP-CLINS document is made
+/// only for a patient the snapshot knows): admitted on `server`, then one refresh.
+fn in_snapshot(app: &mut Hikae, server: &FhirServer, templates: &[&str]) {
+    let patients: Vec<(String, String)> = templates
+        .iter()
+        .map(|t| {
+            let f = demo_fixture(t);
+            (f.patient.id, f.patient.name)
+        })
+        .collect();
+    ward::seed(&server.base(), ward::inpatients(&patients));
+    let cfg = std::fs::read_to_string(app.data_dir().join("config.toml")).unwrap_or_default();
+    std::fs::write(
+        app.data_dir().join("config.toml"),
+        format!("{cfg}\n[snapshot]\nwards = [\"{}\"]\n", ward::WARD),
+    )
+    .expect("config");
+    app.refresh_snapshot().expect("snapshot");
 }
 
 fn fast() -> sync::Options {
@@ -109,7 +131,10 @@ fn finalizing_queues_the_record_once_and_drafts_never() {
 
 #[test]
 fn the_document_reference_carries_the_exact_pdf() {
+    let server = FhirServer::start();
     let (_dir, mut app) = app();
+    configure(&app, &server.base(), "");
+    in_snapshot(&mut app, &server, &["discharge-summary"]);
     let fin = finalized_demo(&mut app, "discharge-summary");
     let preview = app.sync_preview(usize::MAX >> 1).expect("preview");
     assert_eq!(preview.len(), 1);
@@ -140,13 +165,14 @@ fn the_document_reference_carries_the_exact_pdf() {
     );
     assert_ne!(entries[0]["fullUrl"], doc["identifier"][0]["value"]);
 
-    // the JP-CLINS-shaped document: Composition first, the PDF under section 230
+    // the JP-CLINS document (the patient is in the ward snapshot): Composition first, the
+    // PDF under section 230 (tests/jpclins.rs checks it against the profiles)
     let bundle = &entries[1]["resource"];
     assert_eq!(bundle["type"], "document");
     assert_eq!(
         bundle["identifier"]["value"],
         format!(
-            "0000000000^{}^{}",
+            "1318814790^{}^{}",
             fin.finalized_at.expect("fin").format("%Y"),
             fin.id
         )
@@ -195,6 +221,7 @@ fn records_reach_a_real_fhir_server_once_and_corrections_supersede() {
     let server = FhirServer::start();
     let (_dir, mut app) = app();
     configure(&app, &server.base(), "");
+    in_snapshot(&mut app, &server, &["discharge-summary", "referral-letter"]);
     let ds = finalized_demo(&mut app, "discharge-summary");
     finalized_demo(&mut app, "referral-letter");
     finalized_demo(&mut app, "sbar-handover");

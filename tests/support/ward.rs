@@ -215,10 +215,18 @@ pub fn ward(seed: u64, beds: usize, now: chrono::DateTime<chrono::Utc>) -> (Vec<
         for c in 0..1 + rng.below(3) {
             let (code, text) = PROBLEMS[(b + c * 3) % PROBLEMS.len()];
             problems.push(text.to_string());
+            // coded as a JP-CLINS EHR codes them: a MEDIS 病名管理番号 (fictional numbers in the
+            // 999… range) beside ICD-10, an instance identifier, verification and category
+            let cid = format!("w5e-c{b:02}-{c}");
             out.push(put(json!({
-                "resourceType": "Condition", "id": format!("w5e-c{b:02}-{c}"),
+                "resourceType": "Condition", "id": cid,
+                "identifier": [{"system": "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier", "value": format!("1318814790^2026^{cid}")}],
                 "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
-                "code": {"coding": [{"system": "http://jpfhir.jp/fhir/core/CodeSystem/JP_ICD10_CS", "code": code, "display": text}], "text": text},
+                "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "encounter-diagnosis"}]}],
+                "code": {"coding": [
+                    {"system": "http://medis.or.jp/CodeSystem/master-disease-keyNumber", "code": format!("999{:05}", (b + c * 3) % PROBLEMS.len()), "display": text},
+                    {"system": "http://jpfhir.jp/fhir/core/CodeSystem/JP_ICD10_CS", "code": code, "display": text}], "text": text},
                 "subject": {"reference": format!("Patient/{pid}")},
                 "onsetDateTime": format!("2026-11-{day:02}"),
             })));
@@ -282,4 +290,49 @@ pub fn seed(base: &str, entries: Vec<Value>) {
             );
         }
     }
+}
+
+/// Admits `patients` (hospital ID, "family given" name) to [`WARD`]: the Location, each
+/// Patient (JP Core shape, with an address), an in-progress Encounter and one coded Condition
+/// (肺炎), as batch entries. For tests that need a known patient in the ward snapshot.
+pub fn inpatients(patients: &[(String, String)]) -> Vec<Value> {
+    let mut out = vec![put(
+        json!({"resourceType": "Location", "id": WARD, "status": "active", "name": WARD_NAME, "mode": "instance",
+        "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "wa"}]}}),
+    )];
+    for (i, (id, name)) in patients.iter().enumerate() {
+        let (family, given) = name.split_once(' ').unwrap_or((name.as_str(), "　"));
+        let pid = format!("adm-p{i}");
+        out.push(put(json!({
+            "resourceType": "Patient", "id": pid,
+            "identifier": [{"system": PATIENT_SYSTEM, "value": id}],
+            "name": [name_of(family, given, "IDE")],
+            "gender": "female", "birthDate": "1950-04-01",
+            "address": [{"text": "東京都架空区見本町1-2-3", "postalCode": "100-0000", "country": "JP"}],
+        })));
+        out.push(put(json!({
+            "resourceType": "Encounter", "id": format!("adm-e{i}"), "status": "in-progress",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"},
+            "subject": {"reference": format!("Patient/{pid}")},
+            "period": {"start": "2026-11-18T10:00:00+09:00"},
+            "location": [{"location": {"reference": format!("Location/{WARD}")}}],
+        })));
+        let cid = format!("adm-c{i}");
+        out.push(put(json!({
+            "resourceType": "Condition", "id": cid,
+            "identifier": [{"system": "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier", "value": format!("1318814790^2026^{cid}")}],
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "encounter-diagnosis"}]}],
+            "code": {"coding": [
+                {"system": "http://medis.or.jp/CodeSystem/master-disease-keyNumber", "code": "99900000", "display": "肺炎"},
+                {"system": "http://jpfhir.jp/fhir/core/CodeSystem/JP_ICD10_CS", "code": "J189", "display": "肺炎"}], "text": "肺炎"},
+            "subject": {"reference": format!("Patient/{pid}")},
+        })));
+    }
+    out
+}
+
+fn name_of(family: &str, given: &str, rep: &str) -> Value {
+    name(family, given, rep)
 }

@@ -746,6 +746,7 @@ impl Hikae {
             .store
             .finalize(&rec.id, &values, final_reviewer.trim())?;
         self.keep_pdf(&done);
+        self.keep_sources(&done);
         Ok(done)
     }
 

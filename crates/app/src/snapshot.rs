@@ -375,6 +375,52 @@ impl Hikae {
         )
     }
 
+    /// Keeps, with a record just finalized, the snapshot's Patient, Encounter and Conditions
+    /// of its patient (by hospital patient ID), for its JP-CLINS document. A patient not in
+    /// the copy keeps nothing: the record then goes as a DocumentReference only.
+    pub(crate) fn keep_sources(&mut self, rec: &crate::record::Record) {
+        if rec.context.drill_id.is_some() {
+            return;
+        }
+        let found = (|| -> Result<Option<String>> {
+            let Some(p) = self.snapshot_patient_by_id(&rec.patient.id)? else {
+                return Ok(None);
+            };
+            let Some(row) = self.store.snapshot_patients(Some(&p))?.into_iter().next() else {
+                return Ok(None);
+            };
+            let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).ok();
+            let conditions: Vec<serde_json::Value> = self
+                .store
+                .snapshot_resources(&p)?
+                .iter()
+                .filter_map(|t| parse(t))
+                .filter(|r| r["resourceType"] == "Condition")
+                .collect();
+            let json = serde_json::json!({
+                "patient": parse(&row.patient_json),
+                "encounter": parse(&row.encounter_json),
+                "conditions": conditions,
+            });
+            Ok(Some(json.to_string()))
+        })();
+        match found {
+            Ok(Some(json)) => {
+                if let Err(e) = self.store.keep_sources(&rec.id, &json) {
+                    self.warnings.push(format!(
+                        "record {}: its EHR sources were not kept: {e}",
+                        rec.id
+                    ));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => self.warnings.push(format!(
+                "record {}: the ward snapshot could not be read: {e}",
+                rec.id
+            )),
+        }
+    }
+
     /// The print pack's patients: the census of the ward snapshot when it holds any (by ward
     /// and bed, the hospital patient ID and name), else the patients of recent records.
     pub fn pack_patients(&mut self, limit: usize) -> Result<Vec<hikae_domain::record::Patient>> {

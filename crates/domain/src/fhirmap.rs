@@ -49,6 +49,9 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("344", "退院時診断"),
     ("352", "主訴"),
     ("360", "現病歴"),
+    // the eDischargeSummary profile's present-illness slice fixes 362 (its own CodeSystem
+    // lists 360: an IG inconsistency; the profile is followed)
+    ("362", "現病歴"),
     ("370", "既往歴"),
     ("410", "事前指示"),
     ("420", "診療方針指示"),

@@ -53,7 +53,11 @@ pub const TEXT_SOURCES: &[(&str, bool)] = &[
 /// List sources for tables, with the parts of each row.
 pub const TABLE_SOURCES: &[(&str, &[&str])] = &[
     ("allergies", &["text", "criticality", "reaction"]),
-    ("medications", &["text", "dosage", "route", "since"]),
+    // dose: the dosage's first word ("1回1錠"), timing: the rest ("1日1回 朝食後")
+    (
+        "medications",
+        &["text", "dosage", "dose", "timing", "route", "since"],
+    ),
     ("problems", &["text", "code", "onset"]),
     ("vitals", &["label", "value", "at"]),
 ];
@@ -223,9 +227,17 @@ fn rows_of(s: &PatientSummary, source: &str, columns: &BTreeMap<String, String>)
             .medications
             .iter()
             .map(|m| {
+                let dosage = o(&m.dosage);
+                let (dose, timing) = dosage
+                    .trim()
+                    .split_once(char::is_whitespace)
+                    .map(|(d, t)| (d.to_string(), t.trim().to_string()))
+                    .unwrap_or_else(|| (dosage.trim().to_string(), String::new()));
                 row(&[
                     ("text", m.text.clone()),
-                    ("dosage", o(&m.dosage)),
+                    ("dosage", dosage.clone()),
+                    ("dose", dose),
+                    ("timing", timing),
                     ("route", o(&m.route)),
                     ("since", date_part(m.since.as_deref())),
                 ])

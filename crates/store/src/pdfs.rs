@@ -47,3 +47,32 @@ impl Store {
         }))
     }
 }
+
+impl Store {
+    /// Keeps the EHR resources finalized record `record_id` was written about (JSON; the first
+    /// kept stays). Drill records are never sent, so callers keep nothing for them.
+    pub fn keep_sources(&mut self, record_id: &str, json: &str) -> Result<()> {
+        let now = super::ts(chrono::Utc::now());
+        self.audited(|w| {
+            w.tx.execute(
+                "INSERT OR IGNORE INTO record_sources (record_id, taken_at, json) \
+                 SELECT ?1, ?2, ?3 FROM records WHERE id = ?1 AND status = 'finalized'",
+                params![record_id, now, json],
+            )
+            .map_err(|e| w.db(e))?;
+            Ok(())
+        })
+    }
+
+    /// The EHR resources kept for `record_id`, if any.
+    pub fn kept_sources(&self, record_id: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT json FROM record_sources WHERE record_id = ?1",
+                [record_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))
+    }
+}

@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V11_RECORD_PDFS),
     Migration::Sql(V12_SUPERSEDES_INDEX),
     Migration::Sql(V13_SNAPSHOT),
+    Migration::Sql(V14_RECORD_SOURCES),
 ];
 
 enum Migration {
@@ -381,3 +382,18 @@ impl Store {
         Ok(())
     }
 }
+
+/// v14: the EHR resources a finalized record was written about (the ward snapshot's Patient,
+/// Encounter and Conditions at the moment it was finalized), for its JP-CLINS document. Kept
+/// as they were, like the PDF: a discharge later purges the snapshot, not this.
+pub(super) const V14_RECORD_SOURCES: &str = "
+CREATE TABLE record_sources (
+    record_id TEXT PRIMARY KEY REFERENCES records(id),
+    taken_at  TEXT NOT NULL,
+    json      TEXT NOT NULL
+);
+CREATE TRIGGER record_sources_kept_u BEFORE UPDATE ON record_sources
+BEGIN SELECT RAISE(ABORT, 'a finalized record''s sources are kept as they were'); END;
+CREATE TRIGGER record_sources_kept_d BEFORE DELETE ON record_sources
+BEGIN SELECT RAISE(ABORT, 'a finalized record''s sources are kept as they were'); END;
+";

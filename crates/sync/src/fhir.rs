@@ -204,16 +204,47 @@ fn date_value(values: &Map<String, Value>, field: &Option<String>) -> Option<Str
     Some(d.format("%Y-%m-%d").to_string())
 }
 
-/// The JP-CLINS-shaped document Bundle, or `None` if the template's mapping names no document.
-/// `docref` is the DocumentReference the PDF section points to.
+const JP_PATIENT_ECS: &str = "http://jpfhir.jp/fhir/eCS/StructureDefinition/JP_Patient_eCS";
+const JP_ENCOUNTER_ECS: &str = "http://jpfhir.jp/fhir/eCS/StructureDefinition/JP_Encounter_eCS";
+const JP_CONDITION_ECS: &str = "http://jpfhir.jp/fhir/eCS/StructureDefinition/JP_Condition_eCS";
+
+/// A server resource copied into a document: without its server id (the entry's `urn:uuid:`
+/// fullUrl names it), with `profile` and a `lastUpdated`, about `patient`.
+fn copied(r: &Value, profile: &str, when: &str, patient: Option<&str>) -> Value {
+    let mut r = r.clone();
+    if let Some(o) = r.as_object_mut() {
+        o.remove("id");
+        o.remove("text");
+    }
+    let updated = r["meta"]["lastUpdated"]
+        .as_str()
+        .unwrap_or(when)
+        .to_string();
+    r["meta"] = json!({"lastUpdated": updated, "profile": [profile]});
+    if let Some(p) = patient {
+        r["subject"] = json!({"reference": p});
+    }
+    r
+}
+
+/// The JP-CLINS document Bundle, or `None` if the template's mapping names no document or
+/// there are no `sources` (the EHR's Patient, Encounter and Conditions the record was written
+/// about, kept from the ward snapshot at finalize): without them no conforming document can
+/// be made, and the record goes as its DocumentReference only. `docref` is the
+/// DocumentReference the PDF section points to.
 pub fn document_bundle(
     record: &Record,
     map: Option<&FhirMap>,
     form: &FormDef,
     docref: &Value,
     site: &Site,
+    sources: Option<&Value>,
 ) -> Option<Value> {
     let map = map?;
+    let sources = sources?;
+    if !sources["patient"].is_object() {
+        return None;
+    }
     let (_, type_code, title, bundle_profile, composition_profile) = DOCUMENTS
         .iter()
         .find(|d| Some(d.0) == map.document.as_deref())?;
@@ -226,15 +257,53 @@ pub fn document_bundle(
     let values = form.complete(&record.values);
     let display = form.display(&record.values);
 
-    let (patient, author, org, encounter, pdf) =
-        (full_url(), full_url(), full_url(), full_url(), full_url());
+    let (patient, author, org, encounter, pdf, to_org) = (
+        full_url(),
+        full_url(),
+        full_url(),
+        full_url(),
+        full_url(),
+        full_url(),
+    );
+    let referral = map.document.as_deref() == Some("eReferral");
+    // the receiving institution of a referral, as entered in the letter
+    let to_institution = referral
+        .then(|| values.get("to_institution").and_then(Value::as_str))
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from);
+    // the problems the EHR had coded for this patient, as it coded them
+    let conditions: Vec<(String, Value)> = if referral {
+        Vec::new()
+    } else {
+        sources["conditions"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .filter(|c| c["resourceType"] == "Condition")
+                    .map(|c| {
+                        (
+                            full_url(),
+                            copied(c, JP_CONDITION_ECS, &when, Some(&patient)),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let condition_refs: Vec<String> = conditions.iter().map(|(u, _)| u.clone()).collect();
     let mut structured = Vec::new();
     let mut top = Vec::new();
     for s in &map.sections {
         let lines = field_lines(form, &display, &s.fields);
         let entries = match s.code.as_str() {
             "920" if site.institution_name.is_some() => vec![org.clone(), author.clone()],
+            "910" if to_institution.is_some() => vec![to_org.clone()],
             "322" | "324" | "950" => vec![encounter.clone()],
+            // the course is told in the document's PDF
+            "333" => vec![pdf.clone()],
+            "344" => condition_refs.clone(),
             _ => vec![],
         };
         let v = section(&s.code, &lines, &entries);
@@ -252,11 +321,18 @@ pub fn document_bundle(
     }
     root["section"] = structured.into();
     sections.push(root);
-    sections.push(section(
+    let mut pdf_section = section(
         "230",
         &[format!("{title}（印刷版 PDF）")],
         std::slice::from_ref(&pdf),
-    ));
+    );
+    if referral {
+        // eReferral forbids a narrative in its PDF section
+        if let Some(o) = pdf_section.as_object_mut() {
+            o.remove("text");
+        }
+    }
+    sections.push(pdf_section);
 
     let start = date_value(&values, &map.period_start);
     let end = date_value(&values, &map.period_end);
@@ -294,11 +370,8 @@ pub fn document_bundle(
         "section": sections,
     });
     let mut entries = vec![];
-    entries.push(json!({"fullUrl": patient, "resource": {
-        "resourceType": "Patient",
-        "identifier": [{"system": site.patient_system, "value": record.patient.id}],
-        "name": [{"text": record.patient.name}],
-    }}));
+    // the server's own Patient, as the snapshot had it when the record was finalized
+    entries.push(json!({"fullUrl": patient, "resource": copied(&sources["patient"], JP_PATIENT_ECS, &when, None)}));
     entries.push(json!({"fullUrl": author, "resource": {
         "resourceType": "Practitioner",
         "name": [{"text": record.author}],
@@ -312,6 +385,11 @@ pub fn document_bundle(
         authors.push(json!({"reference": org, "type": "Organization", "display": name}));
         composition["custodian"] = json!({"reference": org});
     }
+    if let Some(name) = &to_institution {
+        entries.push(
+            json!({"fullUrl": to_org, "resource": {"resourceType": "Organization", "name": name}}),
+        );
+    }
     composition["author"] = authors.into();
     // the stay a discharge summary covers; for a referral, the visit 紹介目的 points at
     let inpatient = map.document.as_deref() == Some("eDischargeSummary");
@@ -320,16 +398,43 @@ pub fn document_bundle(
     } else {
         ("AMB", "ambulatory")
     };
-    let mut enc = json!({
-        "resourceType": "Encounter",
-        "status": "finished",
-        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": class, "display": class_display},
-        "subject": {"reference": patient},
-    });
+    // a discharge summary's stay is the EHR's inpatient Encounter, now finished
+    let mut enc = match (inpatient, sources["encounter"].is_object()) {
+        (true, true) => {
+            let mut e = copied(
+                &sources["encounter"],
+                JP_ENCOUNTER_ECS,
+                &when,
+                Some(&patient),
+            );
+            if let Some(o) = e.as_object_mut() {
+                // references to the server's Locations and staff do not resolve in a document
+                o.remove("location");
+                o.remove("participant");
+            }
+            e
+        }
+        _ => {
+            json!({"resourceType": "Encounter", "meta": {"lastUpdated": when, "profile": [JP_ENCOUNTER_ECS]}, "subject": {"reference": patient}})
+        }
+    };
+    enc["status"] = json!("finished");
+    if enc["class"]["display"].is_null() {
+        enc["class"] = json!({"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": class, "display": class_display});
+    }
     if !period.is_empty() {
-        enc["period"] = Value::Object(period.clone());
+        let mut p = enc["period"].as_object().cloned().unwrap_or_default();
+        for (k, v) in &period {
+            if k == "end" || !p.contains_key(k) {
+                p.insert(k.clone(), v.clone());
+            }
+        }
+        enc["period"] = Value::Object(p);
     }
     entries.push(json!({"fullUrl": encounter, "resource": enc}));
+    for (url, c) in conditions {
+        entries.push(json!({"fullUrl": url, "resource": c}));
+    }
     if inpatient {
         composition["encounter"] = json!({"reference": encounter});
     }

@@ -170,7 +170,14 @@ impl Hikae {
             docref.clone(),
             &fhir::record_search(&rec.id),
         )];
-        if let Some(bundle) = fhir::document_bundle(&rec, map, &t.form, &docref, site) {
+        // the EHR resources kept at finalize (ward snapshot); without them no JP-CLINS document
+        let sources = self
+            .store
+            .kept_sources(&rec.id)?
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok());
+        if let Some(bundle) =
+            fhir::document_bundle(&rec, map, &t.form, &docref, site, sources.as_ref())
+        {
             let search = fhir::bundle_search(&bundle);
             entries.push(fhir::conditional_create(bundle, &search));
         }
