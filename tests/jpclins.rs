@@ -190,4 +190,20 @@ fn a_patient_not_in_the_snapshot_goes_as_a_document_reference_only() {
         out[0].entries[0]["resource"]["resourceType"],
         "DocumentReference"
     );
+    // and the reconciliation says so, on screen and on paper
+    let r = app.reconciliation().expect("reconciliation");
+    assert_eq!(r.rows[0].jpclins, Some(false));
+    let pdf = app.reconciliation_pdf().expect("pdf");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = poppler(
+        "pdftotext",
+        &[
+            write_pdf(dir.path(), "r.pdf", &pdf.bytes)
+                .to_str()
+                .expect("utf-8"),
+            "-",
+        ],
+    );
+    let flat: String = text.split_whitespace().collect();
+    assert!(flat.contains("JP-CLINS文書ではありません"), "{text}");
 }

@@ -444,7 +444,9 @@ impl Hikae {
                 SyncState::Acknowledged => RowState::Acknowledged,
                 SyncState::Rejected => RowState::Rejected,
             };
-            rows.push(row(&r, title(&r), &mapped, state, Some(&e)));
+            let mut line = row(&r, title(&r), &mapped, state, Some(&e));
+            line.jpclins = self.jpclins_document(&r)?;
+            rows.push(line);
         }
         let drafts = self.store.search(&Query {
             status: Some(Status::Draft),
@@ -453,7 +455,9 @@ impl Hikae {
         })?;
         for r in drafts.iter().filter(|r| r.context.drill_id.is_none()) {
             note_unmapped(r);
-            rows.push(row(r, title(r), &mapped, RowState::Draft, None));
+            let mut line = row(r, title(r), &mapped, RowState::Draft, None);
+            line.jpclins = self.jpclins_document(r)?;
+            rows.push(line);
         }
         let order = |s: RowState| match s {
             RowState::Rejected => 0,
@@ -478,6 +482,24 @@ impl Hikae {
             mappings: mappings.clone(),
             rows,
         })
+    }
+
+    /// `None`: the template maps to no JP-CLINS document; else whether this record is sent as
+    /// one (EHR resources kept at finalize; a draft: its patient is in the snapshot now).
+    fn jpclins_document(&self, r: &Record) -> Result<Option<bool>> {
+        let maps = self
+            .template_of(r)
+            .ok()
+            .and_then(|b| b.template().scope.fhir.clone())
+            .is_some_and(|m| m.document.is_some());
+        if !maps {
+            return Ok(None);
+        }
+        Ok(Some(if r.status == Status::Draft {
+            self.snapshot_patient_by_id(&r.patient.id)?.is_some()
+        } else {
+            self.store.kept_sources(&r.id)?.is_some()
+        }))
     }
 
     pub fn reconciliation_pdf(&mut self) -> Result<Pdf> {
@@ -508,5 +530,6 @@ fn row(
         last_error: e.and_then(|e| e.last_error.clone()),
         server_id: e.and_then(|e| e.server_id.clone()),
         acknowledged_at: e.and_then(|e| e.acknowledged_at),
+        jpclins: None,
     }
 }

@@ -54,6 +54,9 @@ pub struct ReconciliationRow {
     pub last_error: Option<String>,
     pub server_id: Option<String>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// For a template that maps to a JP-CLINS document: whether this record goes as one
+    /// (its patient was in the ward snapshot at finalize) or as a DocumentReference only.
+    pub jpclins: Option<bool>,
 }
 
 /// A temporary patient ID whose records cannot be sent yet.
@@ -201,8 +204,14 @@ impl Reconciliation {
                             state
                         },
                         Inline::plain(&format!(
-                            "{}（第{}版）\n{}",
-                            r.template_title, r.version, r.author
+                            "{}（第{}版）\n{}{}",
+                            r.template_title,
+                            r.version,
+                            r.author,
+                            match r.jpclins {
+                                Some(false) => "\nJP-CLINS文書ではありません（PDFのみ・電子カルテの控えにない患者）",
+                                _ => "",
+                            }
                         )),
                         Inline::plain(&patient),
                         Inline::plain(&r.finalized_at.map(jst).unwrap_or_default()),

@@ -356,7 +356,12 @@ export type ReconRow = { record_id: string, version: number, template_title: str
 /**
  * The real ID a temporary one was mapped to.
  */
-mapped_to: string | null, author: string, finalized_at: string | null, state: RowState, attempts: number, last_error: string | null, server_id: string | null, acknowledged_at: string | null, };
+mapped_to: string | null, author: string, finalized_at: string | null, state: RowState, attempts: number, last_error: string | null, server_id: string | null, acknowledged_at: string | null, 
+/**
+ * For a template that maps to a JP-CLINS document: whether this record goes as one
+ * (its patient was in the ward snapshot at finalize) or as a DocumentReference only.
+ */
+jpclins: boolean | null, };
 
 /**
  * A temporary patient ID whose records cannot be sent yet.
