@@ -17,6 +17,7 @@ mod checklist;
 pub mod config;
 mod continuity;
 pub mod demo;
+pub mod demo_ward;
 mod drill_report;
 mod packs;
 pub mod print;
