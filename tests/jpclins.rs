@@ -161,18 +161,28 @@ fn a_discharge_summary_for_a_snapshot_patient_conforms_to_jp_clins() {
 }
 
 #[test]
-fn a_referral_misses_only_the_receiving_institutions_number() {
-    // the referral form has no field for the receiving institution's 保険医療機関番号, which
-    // JP_Organization_eCS requires: the two errors left, and nothing else
+fn a_referral_for_a_snapshot_patient_conforms_to_jp_clins() {
     let p = packages();
-    let errors = p.validate(REFERRAL, &bundle_of("referral-letter"));
-    assert_eq!(
-        errors,
-        vec![
-            "Bundle.entry[4].resource[0](Organization).identifier: at least 1 required, 0 present".to_string(),
-            "Bundle.entry[4].resource[0](Organization).identifier:medicalInstitutionCode: at least 1 required, 0 present".to_string(),
-        ]
+    let b = bundle_of("referral-letter");
+    let errors = p.validate(REFERRAL, &b);
+    assert!(
+        errors.is_empty(),
+        "{} errors\n{}",
+        errors.len(),
+        errors.join("\n")
     );
+    // two Organizations: this hospital, and the one the letter goes to, with its number
+    let orgs: Vec<&Value> = b["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Organization")
+        .collect();
+    assert_eq!(orgs.len(), 2);
+    assert!(orgs
+        .iter()
+        .any(|o| o["resource"]["name"] == "架空クリニック"
+            && o["resource"]["identifier"][0]["value"] == "1319999999"));
 }
 
 #[test]

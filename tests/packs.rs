@@ -798,3 +798,59 @@ fn markup_hidden_behind_a_condition_neither_previews_nor_prints() {
     assert!(e.to_string().contains("onclick"), "{e}");
     assert!(app.pdf(&rec.id).is_err(), "no PDF either");
 }
+
+#[test]
+fn a_record_made_with_the_previous_built_in_pack_still_opens_prints_and_finalizes() {
+    // 0.2.0 added a field to the referral letter; 0.1.0 ships inside Hikae as it was
+    let old = hikae_packs::Pack::builtin_earlier("0.1.0")
+        .expect("0.1.0 is archived")
+        .expect("and loads");
+    assert_eq!(old.manifest.version, "0.1.0");
+    assert!(hikae_packs::Pack::builtin_earlier("0.0.9").is_none());
+    let old_ref = old
+        .templates
+        .iter()
+        .find(|t| t.form.id == "referral-letter")
+        .expect("referral in 0.1.0");
+    assert!(old_ref.form.field("to_institution_no").is_none());
+    let (_dir, mut app) = common::app();
+    let cur = app.template("referral-letter").expect("current");
+    assert_eq!(cur.pack.manifest.version, "0.2.0");
+    assert!(cur.template().form.field("to_institution_no").is_some());
+    assert_ne!(cur.template().hash, old_ref.hash, "the template changed");
+    let f = common::demo_fixture("referral-letter");
+    let mut values = f.values.clone();
+    values.remove("to_institution_no");
+    let rec = app
+        .test_store_mut()
+        .create(hikae_store::NewRecord {
+            patient: f.patient.clone(),
+            provenance: hikae_app::record::Provenance {
+                pack_id: "hikae-default".into(),
+                pack_version: "0.1.0".into(),
+                template_id: "referral-letter".into(),
+                template_version: old_ref.form.version.clone(),
+                template_hash: old_ref.hash.clone(),
+            },
+            author: f.author.clone(),
+            values,
+            context: Default::default(),
+        })
+        .expect("a record made with 0.1.0");
+    let bound = app.template_of(&rec).expect("resolves to 0.1.0");
+    assert_eq!(bound.pack.manifest.version, "0.1.0");
+    let pdf = app.pdf(&rec.id).expect("prints");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = common::poppler(
+        "pdftotext",
+        &[
+            common::write_pdf(dir.path(), "r.pdf", &pdf.bytes)
+                .to_str()
+                .expect("utf-8"),
+            "-",
+        ],
+    );
+    assert!(text.contains("hikae-default 0.1.0"), "{text}");
+    app.finalize(&rec.id, "医師 試験")
+        .expect("finalizes with the form it was made with");
+}

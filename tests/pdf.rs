@@ -69,7 +69,7 @@ fn discharge_summary_pdf_has_japanese_text_subset_fonts_and_headers() {
         );
         assert!(t.contains("電子カルテへの取込が必要"), "page {page} footer");
         assert!(
-            t.contains("hikae-default 0.1.0"),
+            t.contains("hikae-default 0.2.0"),
             "page {page} names the template version"
         );
     }

@@ -561,6 +561,13 @@ impl Hikae {
         if let Some(pk) = older.iter().find(|pk| matches(pk)) {
             return Ok(pk.clone());
         }
+        if pack_id == self.builtin.manifest.id {
+            if let Some(earlier) = Pack::builtin_earlier(version) {
+                let pk = Arc::new(earlier.map_err(pack_error)?);
+                older.push(pk.clone());
+                return Ok(pk);
+            }
+        }
         let loaded = Arc::new(self.packs.load(pack_id, version, &self.rules).map_err(
             |problems| {
                 Error::Pack {

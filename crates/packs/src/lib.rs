@@ -177,8 +177,22 @@ fn toml_problem(file: &str, src: &str, e: &toml::de::Error) -> PackProblem {
     }
 }
 
+/// Earlier versions of the built-in pack (`templates/` is the current one). A version is
+/// archived here, byte for byte as it shipped, whenever a new one changes a template.
+const BUILTIN_HISTORY: &[(&str, &[u8])] = &[(
+    "0.1.0",
+    include_bytes!("../../../data/builtin/hikae-default-0.1.0.hikaepack"),
+)];
+
 impl Pack {
     /// The default pack compiled into this binary.
+    /// An earlier version of the built-in pack, as it shipped (`data/builtin/`, compiled in),
+    /// so that records made with it still resolve to the files they were made with.
+    pub fn builtin_earlier(version: &str) -> Option<Result<Pack, Vec<PackProblem>>> {
+        let (_, bytes) = BUILTIN_HISTORY.iter().find(|(v, _)| *v == version)?;
+        Some(archive::read(bytes).and_then(|files| Pack::from_files(&files)))
+    }
+
     pub fn builtin() -> Result<Pack, Vec<PackProblem>> {
         let mut files = BTreeMap::new();
         collect_builtin(&BUILTIN, &mut files);

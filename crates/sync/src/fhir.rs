@@ -386,9 +386,17 @@ pub fn document_bundle(
         composition["custodian"] = json!({"reference": org});
     }
     if let Some(name) = &to_institution {
-        entries.push(
-            json!({"fullUrl": to_org, "resource": {"resourceType": "Organization", "name": name}}),
-        );
+        let mut o = json!({"resourceType": "Organization", "name": name});
+        // the receiving institution's 保険医療機関番号, as entered in the letter
+        if let Some(no) = values
+            .get("to_institution_no")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            o["identifier"] = json!([{"system": "http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no", "value": no}]);
+        }
+        entries.push(json!({"fullUrl": to_org, "resource": o}));
     }
     composition["author"] = authors.into();
     // the stay a discharge summary covers; for a referral, the visit 紹介目的 points at
