@@ -281,7 +281,7 @@ impl Cx<'_> {
                     .get(&target_id)
                     .map(|&i| sd.elements[i].min > 0)
                     .unwrap_or(false);
-                !at_path(v, path).is_empty() == must
+                at_path(v, path).is_empty() != must
             }
             "type" => {
                 let rt = v["resourceType"].as_str();

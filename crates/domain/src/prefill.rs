@@ -285,7 +285,7 @@ pub fn values(
             }
             PrefillSource::Table { source, columns } => {
                 let rows = rows_of(summary, source, columns);
-                (!rows.is_empty()).then(|| Value::Array(rows))
+                (!rows.is_empty()).then_some(Value::Array(rows))
             }
         };
         if let Some(v) = v {
