@@ -169,7 +169,7 @@ fn an_incremental_refresh_brings_changes_removes_what_stopped_and_drops_the_disc
         "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]},
         "criticality": "high", "code": {"text": "セフェム系抗菌薬"}, "patient": {"reference": format!("Patient/{}", p(1))}}),
     );
-    let mut med = get(&server, &format!("MedicationRequest/w5e-m02-0"));
+    let mut med = get(&server, "MedicationRequest/w5e-m02-0");
     med["status"] = json!("stopped");
     put(&server, med);
     put(
@@ -261,7 +261,9 @@ fn a_copy_past_its_retention_is_deleted_even_without_the_network() {
 /// An HTTP front for the real server that changes its answers: `script[i]` gets the i-th
 /// request's real answer (status, body) and returns what to send, or `None` to cut the
 /// connection.
-type Script = Vec<Box<dyn Fn(u16, String) -> Option<(u16, String)> + Send>>;
+/// One scripted answer: the real (status, body) in, what to send out (or `None`: cut).
+type Step = Box<dyn Fn(u16, String) -> Option<(u16, String)> + Send>;
+type Script = Vec<Step>;
 
 fn scripted(upstream: String, script: Script) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -332,7 +334,7 @@ fn serve(conn: TcpStream, upstream: &str, script: &Mutex<(usize, Script)>) {
     }
 }
 
-fn pass() -> Box<dyn Fn(u16, String) -> Option<(u16, String)> + Send> {
+fn pass() -> Step {
     Box::new(|s, t| Some((s, t)))
 }
 
@@ -636,7 +638,7 @@ fn the_print_pack_leads_with_the_census_and_a_page_per_patient() {
     );
     let forms = pages - census_pages - 40;
     assert!(
-        forms >= 40 && forms % 40 == 0,
+        forms >= 40 && forms.is_multiple_of(40),
         "then the blank SBAR form for each of the 40: {forms} pages"
     );
 }
