@@ -17,6 +17,8 @@ fn main() {
             "get_record",
             "save_values",
             "finalize_record",
+            "new_record_from_previous",
+            "confirm_carried",
             "correct_record",
             "preview_html",
             "record_text",

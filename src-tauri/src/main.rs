@@ -185,6 +185,8 @@ fn main() {
             records::get_record,
             records::save_values,
             records::finalize_record,
+            records::new_record_from_previous,
+            records::confirm_carried,
             records::correct_record,
             records::preview_html,
             records::record_text,

@@ -35,6 +35,8 @@ pub struct Saved {
     pub unprintable: Vec<Unprintable>,
     /// The preview of what was saved (the same HTML the PDF is laid out from).
     pub preview: String,
+    /// Copy-forward: which carried fields are confirmed now (a save that changes one does).
+    pub carried: Option<hikae_app::record::Carried>,
 }
 
 /// Values, and the patient's name, that would print as 〓.
@@ -122,6 +124,7 @@ pub fn save_values(state: State<AppState>, id: String, values: Values) -> CmdRes
         problems,
         unprintable,
         preview,
+        carried: rec.context.carried.clone(),
     })
 }
 
@@ -130,10 +133,42 @@ pub fn finalize_record(
     state: State<AppState>,
     id: String,
     reviewer: String,
+    confirm_carried: Option<bool>,
 ) -> CmdResult<RecordView> {
     let mut app = state.lock()?;
-    let rec = app.finalize(&id, &reviewer)?;
+    let rec = app.finalize_confirming(&id, &reviewer, confirm_carried.unwrap_or(false))?;
     view(&app, rec)
+}
+
+/// A new record carrying what the pack allows from the patient's previous record.
+#[tauri::command]
+pub fn new_record_from_previous(
+    state: State<AppState>,
+    template_id: String,
+    patient_id: String,
+    patient_name: String,
+    author: String,
+) -> CmdResult<RecordView> {
+    let mut app = state.lock()?;
+    let rec = app.new_record_from_previous(
+        &template_id,
+        Patient {
+            id: patient_id,
+            name: patient_name,
+        },
+        &author,
+    )?;
+    view(&app, rec)
+}
+
+/// Confirms a carried field kept as it was.
+#[tauri::command]
+pub fn confirm_carried(
+    state: State<AppState>,
+    id: String,
+    field: String,
+) -> CmdResult<hikae_app::record::Carried> {
+    Ok(state.lock()?.confirm_carried(&id, &field)?)
 }
 
 #[tauri::command]

@@ -74,6 +74,7 @@ fn declarations() -> Vec<Decl> {
         downtime::DowntimeMark,
         record::PaperOrigin,
         record::Prefilled,
+        record::Carried,
         record::Context,
         record::Record,
         records::RecordView,

@@ -82,6 +82,7 @@ impl Hikae {
                 ..p
             }),
             prefill: None,
+            carried: None,
         })
     }
 

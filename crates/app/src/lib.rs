@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 mod audit_review;
 pub mod authoring;
 mod batch;
+mod carry;
 mod checklist;
 pub mod config;
 mod continuity;
@@ -605,7 +606,27 @@ impl Hikae {
         values: Values,
         paper: Option<PaperOrigin>,
     ) -> Result<Record> {
-        self.create_record(template_id, patient, author, values, paper, None)
+        self.create_record(template_id, patient, author, values, paper, None, None)
+    }
+
+    /// A new record carrying fields from an earlier one (see `new_record_from_previous`).
+    pub(crate) fn create_record_carried(
+        &mut self,
+        template_id: &str,
+        patient: Patient,
+        author: &str,
+        values: Values,
+        carried: hikae_domain::record::Carried,
+    ) -> Result<Record> {
+        self.create_record(
+            template_id,
+            patient,
+            author,
+            values,
+            None,
+            None,
+            Some(carried),
+        )
     }
 
     /// A new record whose `values` were taken from the ward snapshot (see
@@ -618,9 +639,18 @@ impl Hikae {
         values: Values,
         prefill: hikae_domain::record::Prefilled,
     ) -> Result<Record> {
-        self.create_record(template_id, patient, author, values, None, Some(prefill))
+        self.create_record(
+            template_id,
+            patient,
+            author,
+            values,
+            None,
+            Some(prefill),
+            None,
+        )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn create_record(
         &mut self,
         template_id: &str,
@@ -629,6 +659,7 @@ impl Hikae {
         values: Values,
         paper: Option<PaperOrigin>,
         prefill: Option<hikae_domain::record::Prefilled>,
+        carried: Option<hikae_domain::record::Carried>,
     ) -> Result<Record> {
         if patient.id.trim().is_empty() || patient.name.trim().is_empty() {
             return Err(Error::Input(
@@ -661,6 +692,15 @@ impl Hikae {
             "{} ({} {})",
             t.form.id, bound.pack.manifest.id, bound.pack.manifest.version
         );
+        if let Some(c) = &carried {
+            detail.push_str(&format!(
+                "; carried from {} (v{}): {}",
+                c.from_record,
+                c.from_version,
+                c.fields.join(", ")
+            ));
+        }
+        context.carried = carried;
         for line in pack_render::context_lines(&context) {
             detail.push_str("; ");
             detail.push_str(&line);
@@ -711,7 +751,17 @@ impl Hikae {
             let e = self.record_event(Action::Edit, rec);
             self.store.audit_with_next_write(e);
         }
-        let saved = self.store.save_values(&rec.id, &values)?;
+        let saved = match &rec.context.carried {
+            Some(c) => {
+                let mut context = rec.context.clone();
+                let mut c = c.clone();
+                c.confirm_edited(&values);
+                context.carried = Some(c);
+                self.store
+                    .save_values_with_context(&rec.id, &values, &context)?
+            }
+            None => self.store.save_values(&rec.id, &values)?,
+        };
         if due {
             self.edit_audited.insert(key, std::time::Instant::now());
         }
@@ -731,6 +781,17 @@ impl Hikae {
     /// Validates, normalizes and finalizes a draft. `final_reviewer` is the person
     /// responsible for the content (最終確認者).
     pub fn finalize(&mut self, id: &str, final_reviewer: &str) -> Result<Record> {
+        self.finalize_confirming(id, final_reviewer, false)
+    }
+
+    /// Finalizes; `confirm_carried`: the reviewer confirms that fields carried over from an
+    /// earlier record and not edited are still true (without it such a record is refused).
+    pub fn finalize_confirming(
+        &mut self,
+        id: &str,
+        final_reviewer: &str,
+        confirm_carried: bool,
+    ) -> Result<Record> {
         if final_reviewer.trim().is_empty() {
             return Err(Error::Input(
                 "finalizing needs the final reviewer (最終確認者)".into(),
@@ -746,6 +807,32 @@ impl Hikae {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
+        let unconfirmed = Self::unconfirmed_carried(&rec);
+        if !unconfirmed.is_empty() && !confirm_carried {
+            return Err(Error::BadState {
+                id: rec.id.clone(),
+                reason: format!(
+                    "carried over from an earlier record and not yet confirmed: {} (confirm each, or confirm them all when finalizing)",
+                    unconfirmed.join("、")
+                ),
+            });
+        }
+        let rec = if unconfirmed.is_empty() {
+            rec
+        } else {
+            // the reviewer confirmed them all: the footer and the log say so
+            let mut context = rec.context.clone();
+            if let Some(c) = context.carried.as_mut() {
+                c.confirmed = c.fields.clone();
+            }
+            let e = self.record_event(Action::Edit, &rec).detail(format!(
+                "carried fields confirmed at finalize: {}",
+                unconfirmed.join("、")
+            ));
+            self.store.audit_with_next_write(e);
+            self.store
+                .save_values_with_context(&rec.id, &rec.values, &context)?
+        };
         let values = form.normalize(&rec.values);
         let mut e = self.record_event(Action::Finalize, &rec);
         e.final_reviewer = Some(final_reviewer.trim().to_string());

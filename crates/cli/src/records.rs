@@ -35,6 +35,10 @@ pub struct NewArgs {
     /// Back-entry of a paper record: who wrote it
     #[arg(long, requires = "paper_written_at")]
     paper_author: Option<String>,
+    /// Start from the patient's previous record (the fields the pack carries over, each
+    /// to be confirmed before finalizing); VALUES and --from are applied on top
+    #[arg(long, conflicts_with_all = ["paper_written_at", "paper_author"])]
+    from_previous: bool,
 }
 
 #[derive(Args)]
@@ -66,6 +70,10 @@ pub struct FinalizeArgs {
     /// The person responsible for the content (最終確認者)
     #[arg(long)]
     reviewer: String,
+    /// Confirm that every field carried over from the previous record and not edited is
+    /// still true (needed to finalize such a record)
+    #[arg(long)]
+    confirm_carried: bool,
 }
 
 #[derive(Args)]
@@ -157,16 +165,28 @@ pub fn new(app: &mut Hikae, a: NewArgs) -> anyhow::Result<()> {
         }),
         _ => None,
     };
-    let rec = app.new_record_with(
-        &a.template,
-        Patient {
-            id: a.patient_id,
-            name: a.patient_name,
-        },
-        &a.author,
-        values,
-        paper,
-    )?;
+    let patient = Patient {
+        id: a.patient_id,
+        name: a.patient_name,
+    };
+    let rec = if a.from_previous {
+        let rec = app.new_record_from_previous(&a.template, patient, &a.author)?;
+        if let Some(c) = &rec.context.carried {
+            eprintln!(
+                "carried from {} ({}): {} — edit each, or confirm them when finalizing (--confirm-carried)",
+                c.from_record,
+                jst(c.from_time),
+                c.labels.join("、")
+            );
+        }
+        if values.is_empty() {
+            rec
+        } else {
+            app.update(&rec.id, values)?.0
+        }
+    } else {
+        app.new_record_with(&a.template, patient, &a.author, values, paper)?
+    };
     outln!("{}", rec.id)?;
     report_remaining(&app.validate(&rec.id)?);
     Ok(())
@@ -218,7 +238,7 @@ pub fn validate(app: &mut Hikae, a: ValidateArgs) -> anyhow::Result<()> {
 
 pub fn finalize(app: &mut Hikae, a: FinalizeArgs) -> anyhow::Result<()> {
     let id = app.resolve_id(&a.record)?;
-    let rec = app.finalize(&id, &a.reviewer)?;
+    let rec = app.finalize_confirming(&id, &a.reviewer, a.confirm_carried)?;
     outln!(
         "finalized {} at {} (final reviewer: {})",
         rec.id,

@@ -97,6 +97,50 @@ pub struct Context {
     pub paper: Option<PaperOrigin>,
     /// Started from the ward snapshot: which fields came from it, and from which copy.
     pub prefill: Option<Prefilled>,
+    /// Started from the patient's previous record: which fields were carried over, and which
+    /// the author has confirmed (edited or checked) since.
+    pub carried: Option<Carried>,
+}
+
+/// Fields carried over from an earlier record (copy-forward). A carried field stays
+/// unconfirmed until the author edits it or confirms it; finalizing with unconfirmed ones
+/// needs an explicit confirmation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Carried {
+    pub from_record: String,
+    pub from_version: u32,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub from_time: DateTime<Utc>,
+    pub from_author: String,
+    pub from_template: String,
+    /// Field ids carried, and their Japanese labels for the footer.
+    pub fields: Vec<String>,
+    pub labels: Vec<String>,
+    pub confirmed: Vec<String>,
+    /// The values as carried (a save that changes one confirms it).
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub values: crate::form::Values,
+}
+
+impl Carried {
+    /// Carried field ids not yet confirmed.
+    pub fn unconfirmed(&self) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|f| !self.confirmed.contains(f))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Confirms every carried field whose value in `values` differs from what was carried.
+    pub fn confirm_edited(&mut self, values: &crate::form::Values) {
+        for f in &self.fields {
+            if !self.confirmed.contains(f) && values.get(f) != self.values.get(f) {
+                self.confirmed.push(f.clone());
+            }
+        }
+    }
 }
 
 /// The fields a record took from the ward snapshot when it was started.
@@ -159,6 +203,16 @@ pub fn context_lines(c: &Context) -> Vec<String> {
             "紙記録からの後入力（原本記載 {} {}）",
             jst(p.written_at),
             p.author
+        ));
+    }
+    if let Some(k) = &c.carried {
+        out.push(format!(
+            "前回記録（{} {}）から引き継ぎ: {}（{}項目中{}項目を作成者が確認）",
+            jst(k.from_time),
+            k.from_author,
+            k.labels.join("・"),
+            k.fields.len(),
+            k.confirmed.len()
         ));
     }
     if let Some(p) = &c.prefill {

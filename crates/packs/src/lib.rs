@@ -71,6 +71,20 @@ pub struct TemplateEntry {
     /// Which fields a record started from the ward snapshot takes, and from where.
     #[serde(default)]
     pub prefill: std::collections::BTreeMap<String, hikae_domain::prefill::PrefillSource>,
+    /// Which fields a new record may carry over from the patient's previous record.
+    #[serde(default)]
+    pub carry_forward: Option<CarryForward>,
+}
+
+/// `[template.carry_forward]`: the fields "前回から作成" copies from the patient's latest
+/// finalized record of this template (or of one of `from`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarryForward {
+    pub fields: Vec<String>,
+    /// Other templates of the pack whose records may be the source (same field ids).
+    #[serde(default)]
+    pub from: Vec<String>,
 }
 
 pub use hikae_domain::fhirmap::{FhirMap, FhirSection};
@@ -294,6 +308,33 @@ impl Pack {
                         "pack.toml",
                         format!("[template.fhir] of '{}': {p}", entry.id),
                     ));
+                }
+            }
+            if let Some(c) = &entry.carry_forward {
+                for f in &c.fields {
+                    match form.field(f) {
+                        None => problems.push(problem(
+                            "pack.toml",
+                            format!("[template.carry_forward] of '{}': '{f}': no such field in the form", entry.id),
+                        )),
+                        Some(d) if d.kind == hikae_domain::form::FieldType::Datetime
+                            || d.kind == hikae_domain::form::FieldType::Date =>
+                        {
+                            problems.push(problem(
+                                "pack.toml",
+                                format!("[template.carry_forward] of '{}': '{f}' is a date: a date is never carried (it would be yesterday's)", entry.id),
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                for t in &c.from {
+                    if !manifest.templates.iter().any(|x| &x.id == t) {
+                        problems.push(problem(
+                            "pack.toml",
+                            format!("[template.carry_forward] of '{}': from '{t}': no such template in the pack", entry.id),
+                        ));
+                    }
                 }
             }
             for (field, source) in &entry.prefill {

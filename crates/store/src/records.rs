@@ -297,6 +297,27 @@ impl Store {
         self.write_draft(id, values, None)
     }
 
+    /// Replaces a draft's values and its context (copy-forward confirmations) in one
+    /// transaction.
+    pub fn save_values_with_context(
+        &mut self,
+        id: &str,
+        values: &Values,
+        context: &Context,
+    ) -> Result<Record> {
+        // the drill mark is fixed when a record is made: the context may change only in
+        // what it says about carried fields
+        let old = self.get(id)?;
+        if old.context.drill_id != context.drill_id {
+            return Err(Error::BadState {
+                id: id.to_string(),
+                reason: "a record's drill is fixed when it is made".into(),
+            });
+        }
+        let ctx = serde_json::to_string(context).map_err(|e| Error::Input(e.to_string()))?;
+        self.write_draft_with(id, values, None, Some(&ctx))
+    }
+
     /// Marks a draft finalized with its (normalized) values; from then on it is immutable.
     pub fn finalize(&mut self, id: &str, values: &Values, final_reviewer: &str) -> Result<Record> {
         self.write_draft(id, values, Some(final_reviewer))
@@ -309,6 +330,16 @@ impl Store {
         id: &str,
         values: &Values,
         finalize_by: Option<&str>,
+    ) -> Result<Record> {
+        self.write_draft_with(id, values, finalize_by, None)
+    }
+
+    fn write_draft_with(
+        &mut self,
+        id: &str,
+        values: &Values,
+        finalize_by: Option<&str>,
+        context_json: Option<&str>,
     ) -> Result<Record> {
         let json = serde_json::to_string(values).map_err(|e| Error::Input(e.to_string()))?;
         let now = ts(Utc::now());
@@ -325,6 +356,13 @@ impl Store {
                 ),
             }
             .map_err(|e| w.db(e))?;
+            if let Some(c) = context_json {
+                w.tx.execute(
+                    "UPDATE records SET context_json = ?1 WHERE id = ?2",
+                    params![c, id],
+                )
+                .map_err(|e| w.db(e))?;
+            }
             index_body(&w.tx, rowid, &search_body(&pid, &pname, values), true)
                 .map_err(|e| w.db(e))?;
             if finalize_by.is_some() {

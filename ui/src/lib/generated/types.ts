@@ -121,6 +121,17 @@ as_of: string,
 fields: Array<string>, labels: Array<string>, };
 
 /**
+ * Fields carried over from an earlier record (copy-forward). A carried field stays
+ * unconfirmed until the author edits it or confirms it; finalizing with unconfirmed ones
+ * needs an explicit confirmation.
+ */
+export type Carried = { from_record: string, from_version: number, from_time: string, from_author: string, from_template: string, 
+/**
+ * Field ids carried, and their Japanese labels for the footer.
+ */
+fields: Array<string>, labels: Array<string>, confirmed: Array<string>, };
+
+/**
  * The circumstances of a record, fixed when it is created and printed on every page.
  */
 export type RecordContext = { 
@@ -139,7 +150,12 @@ paper: PaperOrigin | null,
 /**
  * Started from the ward snapshot: which fields came from it, and from which copy.
  */
-prefill: Prefilled | null, };
+prefill: Prefilled | null, 
+/**
+ * Started from the patient's previous record: which fields were carried over, and which
+ * the author has confirmed (edited or checked) since.
+ */
+carried: Carried | null, };
 
 export type RecordData = { id: string, 
 /**
@@ -169,7 +185,11 @@ export type Saved = { revision: number, saved_at: string, problems: Array<FieldE
 /**
  * The preview of what was saved (the same HTML the PDF is laid out from).
  */
-preview: string, };
+preview: string, 
+/**
+ * Copy-forward: which carried fields are confirmed now (a save that changes one does).
+ */
+carried: Carried | null, };
 
 export type RowSummary = { id: string, status: string, template_id: string, patient_id: string, patient_name: string, version: number, updated_jst: string, drill: boolean, downtime: boolean, paper: boolean, };
 
