@@ -3,7 +3,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   Patient, AppInfo, Exported, Printed, Printer, Procedures, BatchProgress, RecordView, RowSummary, RunView, Saved, AuditView,
   SessionView, SetupView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
-  Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry, Census, PatientSummary, SnapshotRefresh,
+  Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry, Census, PatientSummary, SnapshotRefresh, Carried,
 } from "./types";
 
 export const api = {
@@ -15,7 +15,17 @@ export const api = {
     invoke<RecordView>("new_record", { templateId, patientId, patientName, author, paper }),
   getRecord: (id: string) => invoke<RecordView>("get_record", { id }),
   saveValues: (id: string, values: Values) => invoke<Saved>("save_values", { id, values }),
-  finalize: (id: string, reviewer: string) => invoke<RecordView>("finalize_record", { id, reviewer }),
+  /** `confirmCarried`: the reviewer confirms that fields carried over from the previous record
+   * and still unconfirmed are true now; without it such a record is refused (`bad_state`). */
+  finalize: (id: string, reviewer: string, confirmCarried = false) =>
+    invoke<RecordView>("finalize_record", confirmCarried ? { id, reviewer, confirmCarried } : { id, reviewer }),
+  /** Copy-forward: a new draft carrying the fields the pack allows from this patient's latest
+   * finalized record of the template (`record.context.carried` says which). Fails (not_found)
+   * when the patient has no such record. */
+  newRecordFromPrevious: (templateId: string, patientId: string, patientName: string, author: string) =>
+    invoke<RecordView>("new_record_from_previous", { templateId, patientId, patientName, author }),
+  /** Confirms a carried field kept as it was; answers the record's carried state now. */
+  confirmCarried: (id: string, field: string) => invoke<Carried>("confirm_carried", { id, field }),
   correct: (id: string, reason: string, author: string) => invoke<RecordView>("correct_record", { id, reason, author }),
   previewHtml: (id: string) => invoke<string>("preview_html", { id }),
   text: (id: string) => invoke<string>("record_text", { id }),
