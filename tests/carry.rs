@@ -181,3 +181,113 @@ fn pack_check_refuses_carrying_dates_unknown_fields_and_templates() {
         assert!(err.contains(needle), "{needle} in {err}");
     }
 }
+
+#[test]
+fn stock_phrases_come_from_the_pack_and_each_user_keeps_their_own() {
+    let (_dir, mut app) = app();
+    app.set_actor(hikae_app::audit::Actor::named("看護師 見本"));
+    let pack: Vec<_> = app.phrases("sbar-handover").expect("phrases");
+    assert!(pack.iter().any(|p| p.field == "situation"
+        && p.text == "特記すべき変化なし。"
+        && p.reading.as_deref() == Some("とっきすべきへんかなし")
+        && p.personal.is_none()));
+    let mine = app
+        .save_phrase(
+            "sbar-handover",
+            "situation",
+            "  離床時ふらつきあり、見守りで歩行。 ",
+            Some("りしょうじふらつき"),
+        )
+        .expect("save");
+    assert_eq!(mine.text, "離床時ふらつきあり、見守りで歩行。");
+    let id = mine.personal.expect("personal id");
+    // saved twice: kept once
+    app.save_phrase(
+        "sbar-handover",
+        "situation",
+        "離床時ふらつきあり、見守りで歩行。",
+        None,
+    )
+    .expect("again");
+    let listed = app.phrases("sbar-handover").expect("phrases");
+    assert_eq!(listed.iter().filter(|p| p.personal.is_some()).count(), 1);
+    // another user does not see it, and cannot delete it
+    app.set_actor(hikae_app::audit::Actor::named("看護師 例示"));
+    assert!(app
+        .phrases("sbar-handover")
+        .expect("phrases")
+        .iter()
+        .all(|p| p.personal.is_none()));
+    assert!(matches!(app.delete_phrase(id), Err(Error::NotFound(_))));
+    app.set_actor(hikae_app::audit::Actor::named("看護師 見本"));
+    app.delete_phrase(id).expect("delete own");
+    assert!(app
+        .phrases("sbar-handover")
+        .expect("phrases")
+        .iter()
+        .all(|p| p.personal.is_none()));
+    // what a phrase may not be
+    for (field, text, why) in [
+        ("code_status", "DNAR", "text fields"),
+        ("situation", "   ", "empty"),
+        ("no_such_field", "x", "no such field"),
+    ] {
+        let e = app
+            .save_phrase("sbar-handover", field, text, None)
+            .expect_err(why);
+        assert!(e.to_string().contains(why), "{e}");
+    }
+    let long = "あ".repeat(501);
+    assert!(app
+        .save_phrase("sbar-handover", "situation", &long, None)
+        .is_err());
+    assert!(app.audit_check().expect("audit").findings.is_empty());
+}
+
+#[test]
+fn pack_check_names_phrases_for_fields_that_cannot_take_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates");
+    let pack = dir.path().join("pack");
+    assert!(std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&pack)
+        .status()
+        .expect("cp")
+        .success());
+    let toml = std::fs::read_to_string(pack.join("pack.toml")).expect("pack.toml");
+    let toml = toml.replacen(
+        "[template.phrases]\nsituation = [",
+        "[template.phrases]\ncode_status = [\"DNAR\"]\nmood = [\"\"]\nsituation = [",
+        1,
+    );
+    std::fs::write(pack.join("pack.toml"), &toml).expect("write");
+    let line_of = |needle: &str| {
+        toml.lines()
+            .position(|l| l.starts_with(needle))
+            .expect("line")
+            + 1
+    };
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = cli(
+        data.path(),
+        &["pack", "check", pack.to_str().expect("utf-8")],
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "pack.toml:{}: [template.phrases] of 'sbar-handover': 'code_status': phrases go into text fields",
+            line_of("code_status = [")
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "pack.toml:{}: [template.phrases] of 'sbar-handover': 'mood': no such field",
+            line_of("mood = [")
+        )),
+        "{err}"
+    );
+}

@@ -260,3 +260,32 @@ pub fn search_records(
 pub fn recent_patients(state: State<AppState>) -> CmdResult<Vec<Patient>> {
     Ok(state.lock()?.recent_patients(8)?)
 }
+
+/// The stock phrases of a template's text fields: the pack's and the user's own.
+#[tauri::command]
+pub fn phrases(
+    state: State<AppState>,
+    template_id: String,
+) -> CmdResult<Vec<hikae_app::phrases::Phrase>> {
+    Ok(state.lock()?.phrases(&template_id)?)
+}
+
+/// Saves one of the user's own phrases.
+#[tauri::command]
+pub fn save_phrase(
+    state: State<AppState>,
+    template_id: String,
+    field: String,
+    text: String,
+    reading: Option<String>,
+) -> CmdResult<hikae_app::phrases::Phrase> {
+    Ok(state
+        .lock()?
+        .save_phrase(&template_id, &field, &text, reading.as_deref())?)
+}
+
+/// Deletes one of the user's own phrases.
+#[tauri::command]
+pub fn delete_phrase(state: State<AppState>, id: i64) -> CmdResult<()> {
+    Ok(state.lock()?.delete_phrase(id)?)
+}

@@ -75,6 +75,7 @@ fn declarations() -> Vec<Decl> {
         record::PaperOrigin,
         record::Prefilled,
         record::Carried,
+        hikae_app::phrases::Phrase,
         record::Context,
         record::Record,
         records::RecordView,

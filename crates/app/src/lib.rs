@@ -21,6 +21,7 @@ pub mod demo;
 pub mod demo_ward;
 mod drill_report;
 mod packs;
+pub mod phrases;
 pub mod print;
 mod security;
 pub mod selftest;

@@ -74,7 +74,39 @@ pub struct TemplateEntry {
     /// Which fields a new record may carry over from the patient's previous record.
     #[serde(default)]
     pub carry_forward: Option<CarryForward>,
+    /// Stock phrases (定型文) per text field: `field = ["…", { text = "…", reading = "かな" }]`.
+    #[serde(default)]
+    pub phrases: std::collections::BTreeMap<String, Vec<PhraseDef>>,
 }
+
+/// One stock phrase; `reading` (kana) lets it be found by typing its reading or romaji.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PhraseDef {
+    Text(String),
+    Full {
+        text: String,
+        #[serde(default)]
+        reading: Option<String>,
+    },
+}
+
+impl PhraseDef {
+    pub fn text(&self) -> &str {
+        match self {
+            PhraseDef::Text(t) | PhraseDef::Full { text: t, .. } => t,
+        }
+    }
+    pub fn reading(&self) -> Option<&str> {
+        match self {
+            PhraseDef::Text(_) => None,
+            PhraseDef::Full { reading, .. } => reading.as_deref(),
+        }
+    }
+}
+
+/// Longest stock phrase, in characters.
+pub const MAX_PHRASE: usize = 500;
 
 /// `[template.carry_forward]`: the fields "前回から作成" copies from the patient's latest
 /// finalized record of this template (or of one of `from`).
@@ -150,22 +182,27 @@ pub(crate) fn problem(file: &str, message: impl Into<String>) -> PackProblem {
 
 /// The line of `field = …` in the `[template.prefill]` of template `id` in pack.toml.
 fn prefill_line(src: &str, id: &str, field: &str) -> Option<usize> {
+    section_line(src, id, "[template.prefill]", field)
+}
+
+/// The line of `key = …` in `section` (e.g. `[template.phrases]`) of template `id`.
+fn section_line(src: &str, id: &str, section: &str, key: &str) -> Option<usize> {
     let lines: Vec<&str> = src.lines().collect();
     let start = lines.iter().position(|l| {
         let l = l.replace(' ', "");
         l == format!("id=\"{id}\"")
     })?;
-    let mut in_prefill = false;
+    let mut in_section = false;
     for (i, l) in lines.iter().enumerate().skip(start + 1) {
         let t = l.trim();
         if t == "[[template]]" {
             return None;
         }
-        if t.starts_with('[') {
-            in_prefill = t == "[template.prefill]";
+        if t.starts_with('[') && !t.starts_with("[\"") {
+            in_section = t == section;
             continue;
         }
-        if in_prefill && t.split('=').next().map(str::trim) == Some(field) {
+        if in_section && t.split('=').next().map(str::trim) == Some(key) {
             return Some(i + 1);
         }
     }
@@ -333,6 +370,38 @@ impl Pack {
                         problems.push(problem(
                             "pack.toml",
                             format!("[template.carry_forward] of '{}': from '{t}': no such template in the pack", entry.id),
+                        ));
+                    }
+                }
+            }
+            for (field, list) in &entry.phrases {
+                let line = section_line(manifest_src, &entry.id, "[template.phrases]", field);
+                let mut say = |m: String| {
+                    problems.push(PackProblem {
+                        file: "pack.toml".into(),
+                        line,
+                        col: None,
+                        message: format!("[template.phrases] of '{}': {m}", entry.id),
+                    })
+                };
+                match form.field(field).map(|d| d.kind) {
+                    None => say(format!("'{field}': no such field in the form")),
+                    Some(
+                        hikae_domain::form::FieldType::Text
+                        | hikae_domain::form::FieldType::Multiline,
+                    ) => {}
+                    Some(k) => say(format!(
+                        "'{field}': phrases go into text fields, not a {k:?} field"
+                    )),
+                }
+                for (i, p) in list.iter().enumerate() {
+                    let n = p.text().chars().count();
+                    if p.text().trim().is_empty() {
+                        say(format!("{field}[{}]: an empty phrase", i + 1));
+                    } else if n > MAX_PHRASE {
+                        say(format!(
+                            "{field}[{}]: {n} characters; at most {MAX_PHRASE}",
+                            i + 1
                         ));
                     }
                 }

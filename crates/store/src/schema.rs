@@ -23,6 +23,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V12_SUPERSEDES_INDEX),
     Migration::Sql(V13_SNAPSHOT),
     Migration::Sql(V14_RECORD_SOURCES),
+    Migration::Sql(V15_PERSONAL_PHRASES),
 ];
 
 enum Migration {
@@ -396,4 +397,18 @@ CREATE TRIGGER record_sources_kept_u BEFORE UPDATE ON record_sources
 BEGIN SELECT RAISE(ABORT, 'a finalized record''s sources are kept as they were'); END;
 CREATE TRIGGER record_sources_kept_d BEFORE DELETE ON record_sources
 BEGIN SELECT RAISE(ABORT, 'a finalized record''s sources are kept as they were'); END;
+";
+
+/// v15: each user's own stock phrases (定型文), per template field, inside the encrypted store.
+pub(super) const V15_PERSONAL_PHRASES: &str = "
+CREATE TABLE personal_phrases (
+    id         INTEGER PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    template   TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    reading    TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (owner, template, field, text)
+);
 ";

@@ -132,6 +132,19 @@ export type Carried = { from_record: string, from_version: number, from_time: st
 fields: Array<string>, labels: Array<string>, confirmed: Array<string>, };
 
 /**
+ * A phrase the form offers for a field.
+ */
+export type Phrase = { field: string, text: string, 
+/**
+ * Kana reading, to find it by typing kana or romaji.
+ */
+reading: string | null, 
+/**
+ * The user's own phrase (its id, to delete it); `None` for the pack's.
+ */
+personal: number | null, };
+
+/**
  * The circumstances of a record, fixed when it is created and printed on every page.
  */
 export type RecordContext = { 
