@@ -88,3 +88,36 @@ def test_todays_sbar_starts_from_yesterdays_and_carried_text_must_be_confirmed(d
     (out / "carry.json").write_text(json.dumps(figures, indent=1))
     print(json.dumps(figures))
     assert with_carry < blank
+
+
+def test_a_stock_phrase_is_found_by_romaji_and_inserted_with_the_keyboard(app):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.common.action_chains import ActionChains
+    app.find_element(By.ID, "user").send_keys("看護師 例示")
+    app.find_element(By.ID, "start").click()
+    app.find_element(By.ID, "nav-new").click()
+    app.find_element(By.CSS_SELECTOR, '[data-template="sbar-handover"]').click()
+    app.find_element(By.ID, "patient-id").send_keys("DEMO-PH-1")
+    app.find_element(By.ID, "patient-name").send_keys("架空 次郎")
+    app.find_element(By.ID, "create").click()
+    situation = app.find_element(By.ID, "f-situation")
+    situation.send_keys("本日、")
+    ActionChains(app).key_down(Keys.CONTROL).send_keys(" ").key_up(Keys.CONTROL).perform()
+    WebDriverWait(app, 5).until(lambda x: x.find_elements(By.ID, "phrase-picker"))
+    app.find_element(By.ID, "phrase-filter").send_keys("tokki")
+    WebDriverWait(app, 5).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "li.phrase-option")) == 1)
+    app.find_element(By.ID, "phrase-filter").send_keys(Keys.ENTER)
+    WebDriverWait(app, 5).until(lambda x: not x.find_elements(By.ID, "phrase-picker"))
+    assert situation.get_attribute("value") == "本日、特記すべき変化なし。"
+    # the insertion saves like typing does
+    WebDriverWait(app, 10).until(lambda x: "保存済み" in x.find_element(By.ID, "save-state").text)
+    WebDriverWait(app, 10).until(lambda x: "特記すべき変化なし" in x.find_element(By.ID, "preview").text)
+    # F2 opens it too (where the input method takes Ctrl+Space), here in kana
+    rec = app.find_element(By.ID, "f-recommendation")
+    rec.send_keys(Keys.F2)
+    WebDriverWait(app, 5).until(lambda x: x.find_elements(By.ID, "phrase-picker"))
+    app.find_element(By.ID, "phrase-filter").send_keys("りしょう")
+    WebDriverWait(app, 5).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "li.phrase-option")) == 1)
+    app.find_element(By.ID, "phrase-filter").send_keys(Keys.ENTER)
+    assert rec.get_attribute("value") == "離床時は付き添ってください。"
+    shot(app, "42-phrase-inserted")

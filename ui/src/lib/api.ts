@@ -3,7 +3,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   Patient, AppInfo, Exported, Printed, Printer, Procedures, BatchProgress, RecordView, RowSummary, RunView, Saved, AuditView,
   SessionView, SetupView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
-  Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry, Census, PatientSummary, SnapshotRefresh, Carried,
+  Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry, Census, PatientSummary, SnapshotRefresh, Carried, Phrase,
 } from "./types";
 
 export const api = {
@@ -26,6 +26,14 @@ export const api = {
     invoke<RecordView>("new_record_from_previous", { templateId, patientId, patientName, author }),
   /** Confirms a carried field kept as it was; answers the record's carried state now. */
   confirmCarried: (id: string, field: string) => invoke<Carried>("confirm_carried", { id, field }),
+  /** The stock phrases (定型文) of a template's text fields: the pack's (`personal: null`),
+   * then the user's own (`personal`: the id to delete it by). */
+  phrases: (templateId: string) => invoke<Phrase[]>("phrases", { templateId }),
+  /** Saves one of the user's own phrases for a text field of the template; answers it with its id. */
+  savePhrase: (templateId: string, field: string, text: string, reading: string | null = null) =>
+    invoke<Phrase>("save_phrase", { templateId, field, text, reading }),
+  /** Deletes one of the user's own phrases (`Phrase.personal`). */
+  deletePhrase: (id: number) => invoke<null>("delete_phrase", { id }),
   correct: (id: string, reason: string, author: string) => invoke<RecordView>("correct_record", { id, reason, author }),
   previewHtml: (id: string) => invoke<string>("preview_html", { id }),
   text: (id: string) => invoke<string>("record_text", { id }),

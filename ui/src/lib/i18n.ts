@@ -406,6 +406,22 @@ const T = {
   finalizeCarried: ["次の項目は前回記録から引き継いだまま、まだ確認されていません。内容が今の患者の状態と合っているか確認してください。", "These fields were carried over from the last record and have not been checked. Make sure they are true of the patient now."],
   confirmCarried: ["引き継いだ内容が現在の状態と合っていることを確認しました", "I have checked that the carried-over text is still true"],
   carriedRefused: ["前回から引き継いだ項目に未確認のものがあります。内容を確認し、確認欄にチェックしてから確定してください。", "Some fields carried over from the last record are not checked yet. Check them, tick the box, then finalize."],
+  // stock phrases (定型文): Ctrl+Space in a text field opens the picker
+  phraseHint: ["Ctrl+Space / F2 定型文", "Ctrl+Space / F2 phrases"],
+  phraseListLabel: ["{label}の定型文", "Phrases for {label}"],
+  phraseFilter: ["定型文を検索（かな・ローマ字でも）", "Search phrases (kana or romaji too)"],
+  phraseMine: ["マイ定型文", "Mine"],
+  phraseDelete: ["マイ定型文「{text}」を削除", "Delete my phrase “{text}”"],
+  phraseSave: ["＋ このフィールドの文を定型文に保存", "＋ Save this field's text as a phrase"],
+  phraseSaveEmpty: ["フィールドに文がないため保存できません", "The field is empty: nothing to save"],
+  phraseSaveExists: ["このフィールドの文はすでに定型文にあります", "This field's text is already a phrase"],
+  phraseSaveTooLong: ["定型文は500文字までです", "A phrase is at most 500 characters"],
+  phraseSaved: ["マイ定型文に保存しました", "Saved to my phrases"],
+  phraseDeleted: ["マイ定型文を削除しました", "My phrase was deleted"],
+  phraseNone: ["この項目の定型文はまだありません", "No phrases for this field yet"],
+  phraseNoMatch: ["一致する定型文はありません", "No matching phrases"],
+  phraseKeys: ["↑↓ 選ぶ　Enter 挿入　Esc 閉じる", "↑↓ choose · Enter insert · Esc close"],
+  phraseLoadFailed: ["定型文を読み込めませんでした", "Could not load the phrases"],
   // under an error's text: the core's English message, for the administrator
   errorDetail: ["管理者向けの詳細：{message}", "Details for the administrator: {message}"],
 } satisfies Record<string, [string, string]>;

@@ -5,7 +5,7 @@ export type {
   // forms and their values
   L10n, FieldType, SelectOption, FieldDef, PrintOptions, FormDef, Cell, Value, Row, Values, Problem, FieldError, Unprintable,
   // records
-  Patient, RecordStatus, Provenance, DowntimeMark, PaperOrigin, Prefilled, Carried, RecordContext, RecordData, RecordView, Saved,
+  Patient, RecordStatus, Provenance, DowntimeMark, PaperOrigin, Prefilled, Carried, Phrase, RecordContext, RecordData, RecordView, Saved,
   RowSummary,
   // installation, packs, procedures
   PackInfo, AppInfo, TemplateInfo, StepRole, Step, Procedure, Contact, Procedures,
