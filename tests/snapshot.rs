@@ -186,11 +186,39 @@ fn an_incremental_refresh_brings_changes_removes_what_stopped_and_drops_the_disc
     let mut enc = get(&server, &format!("Encounter/{}", beds[5].encounter));
     enc["status"] = json!("finished");
     put(&server, enc);
+    // a transfer within the same stay: the ward's entry is completed, another ward's active
+    let mut moved = get(&server, &format!("Encounter/{}", beds[6].encounter));
+    moved["location"][0]["status"] = json!("completed");
+    moved["location"][1]["status"] = json!("completed");
+    moved["location"]
+        .as_array_mut()
+        .expect("locations")
+        .push(json!({"location": {"reference": "Location/ward-6w"}, "status": "active"}));
+    put(&server, moved);
+    // an allergy retracted as entered in error (FHIR then leaves clinicalStatus out)
+    // (a bed after the five changed above)
+    let with_allergy = (7..beds.len())
+        .find(|&i| beds[i].allergies.len() == 1)
+        .expect("a patient with one allergy");
+    let mut retracted = get(
+        &server,
+        &format!("AllergyIntolerance/w5e-a{with_allergy:02}-0"),
+    );
+    retracted
+        .as_object_mut()
+        .expect("object")
+        .remove("clinicalStatus");
+    retracted["verificationStatus"] = json!({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "code": "entered-in-error"}]});
+    put(&server, retracted);
 
     let r = app.refresh_snapshot().expect("incremental");
     assert!(!r.full, "the second refresh asks only for changes");
     assert_eq!(r.requests, 2);
-    assert_eq!((r.patients, r.admitted, r.discharged), (39, 0, 1));
+    assert_eq!(
+        (r.patients, r.admitted, r.discharged),
+        (38, 0, 2),
+        "discharged and transferred"
+    );
     assert!(r.removed >= 1, "the stopped medication left the copy");
     assert!(
         r.resources < 20,
@@ -199,10 +227,21 @@ fn an_incremental_refresh_brings_changes_removes_what_stopped_and_drops_the_disc
     );
 
     let census = app.census().expect("census");
-    assert_eq!(census.rows.len(), 39);
+    assert_eq!(census.rows.len(), 38);
     assert!(
         !census.rows.iter().any(|r| r.patient == p(5)),
         "discharged patient gone"
+    );
+    assert!(
+        !census.rows.iter().any(|r| r.patient == p(6)),
+        "transferred patient gone"
+    );
+    let gone = app
+        .patient_summary(&beds[with_allergy].patient)
+        .expect("summary");
+    assert!(
+        gone.allergies.is_empty(),
+        "the retracted allergy left the copy"
     );
     let s1 = app.patient_summary(&p(1)).expect("p1");
     assert_eq!(

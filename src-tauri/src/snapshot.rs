@@ -28,16 +28,17 @@ fn refresh(state: &AppState) -> CmdResult<Refreshed> {
         });
     }
     let result = (|| {
-        let (cfg, client, known) = {
+        let (cfg, client, system, known) = {
             let mut app = state.lock()?;
             (
                 app.snapshot_config()?,
                 app.sync_client()?,
+                app.sync_config()?.patient_system,
                 app.snapshot_known()?,
             )
         };
         let t = Instant::now();
-        let fetched = hikae_app::snapshot::fetch(&client, &cfg, &known);
+        let fetched = hikae_app::snapshot::fetch(&client, &cfg, &system, &known);
         let mut app = state.lock()?;
         match fetched {
             Ok(f) => Ok(app.snapshot_apply(f, t.elapsed().as_millis() as u64)?),

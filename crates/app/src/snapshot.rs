@@ -52,9 +52,10 @@ pub struct Refreshed {
 pub fn fetch(
     client: &hikae_sync::Client,
     cfg: &SnapshotConfig,
+    patient_system: &str,
     known: &[WardKnown],
 ) -> Result<Fetched> {
-    hikae_sync::snapshot::fetch(client, cfg, known, Utc::now())
+    hikae_sync::snapshot::fetch(client, cfg, patient_system, known, Utc::now())
 }
 
 fn json_text(v: &serde_json::Value) -> Result<String> {
@@ -165,8 +166,9 @@ impl Hikae {
         let cfg = self.snapshot_config()?;
         let client = self.sync_client()?;
         let known = self.snapshot_known()?;
+        let system = self.sync_config()?.patient_system;
         let t = std::time::Instant::now();
-        let fetched = match fetch(&client, &cfg, &known) {
+        let fetched = match fetch(&client, &cfg, &system, &known) {
             Ok(f) => f,
             Err(err) => {
                 self.snapshot_failed(&err)?;
@@ -382,6 +384,16 @@ impl Hikae {
         if rec.context.drill_id.is_some() {
             return;
         }
+        // only a template that makes a JP-CLINS document needs them: nothing else keeps a
+        // copy of EHR data past the snapshot's retention
+        let documents = self
+            .template_of(rec)
+            .ok()
+            .and_then(|b| b.template().scope.fhir.clone())
+            .is_some_and(|m| m.document.is_some());
+        if !documents {
+            return;
+        }
         let found = (|| -> Result<Option<String>> {
             let Some(p) = self.snapshot_patient_by_id(&rec.patient.id)? else {
                 return Ok(None);
@@ -404,6 +416,14 @@ impl Hikae {
             });
             Ok(Some(json.to_string()))
         })();
+        // a correction of a record whose patient has left the copy keeps what the original kept
+        let found = match found {
+            Ok(None) => match &rec.supersedes {
+                Some(old) => self.store.kept_sources(old),
+                None => Ok(None),
+            },
+            other => other,
+        };
         match found {
             Ok(Some(json)) => {
                 if let Err(e) = self.store.keep_sources(&rec.id, &json) {
@@ -429,6 +449,11 @@ impl Hikae {
         if c.rows.is_empty() {
             return self.recent_patients(limit);
         }
+        let e = Event::new(&self.actor, Action::View).detail(format!(
+            "snapshot census for the print pack: {} patients",
+            c.rows.len().min(limit)
+        ));
+        self.audit(e)?;
         Ok(c.rows
             .into_iter()
             .take(limit)
@@ -439,21 +464,25 @@ impl Hikae {
             .collect())
     }
 
-    /// The server Patient id of `id`, which is that id or a hospital patient ID in the copy
-    /// (not audited: it reveals only whether the patient is there, to someone who may read).
+    /// The server Patient id of the patient whose hospital patient ID (the identifier in
+    /// `[sync] patient_system`, nothing else) is `id` (not audited: it reveals only whether
+    /// the patient is there, to someone who may read).
     pub fn snapshot_patient_by_id(&self, id: &str) -> Result<Option<String>> {
         self.require(Permission::Read)?;
         let system = self.sync_config()?.patient_system;
         let wards = self.ward_copies()?;
         for p in self.store.snapshot_patients(None)? {
-            if p.patient == id {
-                return Ok(Some(p.patient));
-            }
             if self.row_of(&p, &wards, &system)?.patient_id.as_deref() == Some(id) {
                 return Ok(Some(p.patient));
             }
         }
         Ok(None)
+    }
+
+    /// Whether `patient` is a server Patient id in the copy (the CLI's `show` takes either).
+    pub fn snapshot_has_patient(&self, patient: &str) -> Result<bool> {
+        self.require(Permission::Read)?;
+        Ok(!self.store.snapshot_patients(Some(patient))?.is_empty())
     }
 
     /// When the copy was last refreshed (the oldest ward), without audit: for the age line.

@@ -163,9 +163,12 @@ pub fn run(app: &mut Hikae, cmd: SnapshotCmd) -> anyhow::Result<()> {
     }
 }
 
-/// A hospital patient ID is looked up in the census (without a second audited view).
+/// PATIENT is a hospital patient ID, or else a server Patient id (without a second audited
+/// view); a hospital ID wins when both exist.
 fn resolve(app: &mut Hikae, patient: &str) -> anyhow::Result<String> {
-    Ok(app
-        .snapshot_patient_by_id(patient)?
-        .unwrap_or_else(|| patient.to_string()))
+    if let Some(p) = app.snapshot_patient_by_id(patient)? {
+        return Ok(p);
+    }
+    let _ = app.snapshot_has_patient(patient)?;
+    Ok(patient.to_string())
 }

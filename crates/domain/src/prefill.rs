@@ -130,9 +130,28 @@ fn sex(g: Option<&str>) -> String {
     }
 }
 
+/// A FHIR date or date-time as the date in Japan (`2026-11-30T20:00:00Z` is 2026/12/01).
 fn date_part(s: Option<&str>) -> String {
-    s.map(|s| s.get(..10).unwrap_or(s).replace('-', "/"))
-        .unwrap_or_default()
+    let Some(s) = s else { return String::new() };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return t
+            .with_timezone(&chrono_tz::Asia::Tokyo)
+            .format("%Y/%m/%d")
+            .to_string();
+    }
+    s.get(..10).unwrap_or(s).replace('-', "/")
+}
+
+/// A FHIR date-time as Japan time, `2026/12/01 09:30` (else as given).
+fn jst_time(s: Option<&str>) -> String {
+    let Some(s) = s else { return String::new() };
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t
+            .with_timezone(&chrono_tz::Asia::Tokyo)
+            .format("%Y/%m/%d %H:%M")
+            .to_string(),
+        Err(_) => s.to_string(),
+    }
 }
 
 fn text_of(s: &PatientSummary, source: &str) -> String {
@@ -261,7 +280,7 @@ fn rows_of(s: &PatientSummary, source: &str, columns: &BTreeMap<String, String>)
                 row(&[
                     ("label", v.label.clone()),
                     ("value", format!("{}{}", v.value, o(&v.unit))),
-                    ("at", o(&v.at)),
+                    ("at", jst_time(v.at.as_deref())),
                 ])
             })
             .collect(),
@@ -294,4 +313,17 @@ pub fn values(
         }
     }
     (out, filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times_are_japan_time() {
+        assert_eq!(date_part(Some("2026-11-30T20:00:00Z")), "2026/12/01");
+        assert_eq!(date_part(Some("2026-11-30T10:00:00+09:00")), "2026/11/30");
+        assert_eq!(date_part(Some("2026-11-30")), "2026/11/30");
+        assert_eq!(jst_time(Some("2026-12-01T00:30:00Z")), "2026/12/01 09:30");
+    }
 }

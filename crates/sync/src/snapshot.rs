@@ -249,6 +249,7 @@ pub fn census_search(ward: &str) -> String {
 pub fn fetch(
     client: &Client,
     cfg: &SnapshotConfig,
+    patient_system: &str,
     known: &[WardKnown],
     now: DateTime<Utc>,
 ) -> Result<Fetched> {
@@ -279,6 +280,8 @@ pub fn fetch(
     }
     // 2: what we keep about each patient
     let mut gets: Vec<(String, usize, bool)> = Vec::new(); // (search, ward index, incremental)
+                                                           // the documents' window: None until a ward is seen; Some(None): everything in retention
+    let mut doc_since: Option<Option<DateTime<Utc>>> = None;
     for (wi, w) in wards.iter_mut().enumerate() {
         let k = known.iter().find(|k| k.ward == w.ward);
         // changes since the previous refresh by the server's clock (ours if it gave none),
@@ -313,18 +316,26 @@ pub fn fetch(
                 }
             }
         }
-        // Hikae's downtime records, written on any PC: their subject is the hospital's patient
-        // ID (a logical reference), so they are found by tag and kept for this ward's patients
-        let mut s = format!(
-            "DocumentReference?_tag={}&date=ge{}&_count=1000",
-            q(&format!("{HIKAE_TAG_SYSTEM}|downtime-record")),
-            q(&ts(cutoff))
-        );
-        if let Some(since) = since {
-            s.push_str(&format!("&_lastUpdated=gt{}", q(&ts(since))));
-        }
-        gets.push((s, wi, since.is_some()));
+        // a ward with patients new to the copy needs all their documents, not only changes
+        doc_since = match (doc_since, since) {
+            (Some(Some(a)), Some(b)) if new.is_empty() => Some(Some(a.min(b))),
+            (None, Some(b)) if new.is_empty() => Some(Some(b)),
+            _ => Some(None),
+        };
     }
+    // Hikae's downtime records, written on any PC: their subject is the hospital's patient ID
+    // (a logical reference), so they are found by tag, once for all wards, and kept only for
+    // the wards' own patients
+    let mut s = format!(
+        "DocumentReference?_tag={}&date=ge{}&_count=1000",
+        q(&format!("{HIKAE_TAG_SYSTEM}|downtime-record")),
+        q(&ts(cutoff))
+    );
+    let doc_since = doc_since.flatten();
+    if let Some(since) = doc_since {
+        s.push_str(&format!("&_lastUpdated=gt{}", q(&ts(since))));
+    }
+    gets.push((s, DOCS, doc_since.is_some()));
     let entries = gets
         .iter()
         .map(|(s, _, _)| json!({"request": {"method": "GET", "url": s}}))
@@ -332,20 +343,49 @@ pub fn fetch(
     let (answers, n, _) = client.batch(entries, MAX_REPLY)?;
     requests += 1;
     bytes += n;
-    for ((search, wi, incremental), answer) in gets.iter().zip(&answers) {
-        let w = &mut wards[*wi];
-        let kind = search.split('?').next().unwrap_or("");
-        let asked: HashSet<&str> = w.patients.iter().map(|p| p.patient.as_str()).collect();
-        let ids: HashMap<String, String> = w
-            .patients
-            .iter()
-            .filter_map(|p| {
-                hospital_ids(&p.patient_json)
-                    .into_iter()
-                    .next()
-                    .map(|id| (id, p.patient.clone()))
+    // every ward's patients by their hospital patient ID (the identifier in patient_system)
+    let by_id: HashMap<String, (usize, String)> = wards
+        .iter()
+        .enumerate()
+        .flat_map(|(wi, w)| {
+            w.patients.iter().filter_map(move |p| {
+                hospital_id(&p.patient_json, patient_system).map(|id| (id, (wi, p.patient.clone())))
             })
-            .collect();
+        })
+        .collect();
+    for ((search, wi, incremental), answer) in gets.iter().zip(&answers) {
+        let kind = search.split('?').next().unwrap_or("");
+        if *wi == DOCS {
+            for (i, (r, _)) in searchset(answer, search)?.into_iter().enumerate() {
+                if r["resourceType"] != "DocumentReference" {
+                    return Err(Error::Input(format!(
+                        "{}: a {} where only DocumentReference was asked for",
+                        at(search, i),
+                        r["resourceType"].as_str().unwrap_or("?")
+                    )));
+                }
+                // not one of the wards' patients (or not by their hospital ID): not kept
+                let Some((w, patient)) = doc_patient(r, &by_id, patient_system) else {
+                    continue;
+                };
+                let id = r["id"].as_str().unwrap_or_default().to_string();
+                if active(kind, r) {
+                    wards[w].put.push(FetchedResource {
+                        kind: kind.to_string(),
+                        id,
+                        patient,
+                        dated: dated(kind, r),
+                        last_updated: time(&r["meta"]["lastUpdated"]),
+                        json: r.clone(),
+                    });
+                } else if *incremental {
+                    wards[w].remove.push((kind.to_string(), id));
+                }
+            }
+            continue;
+        }
+        let w = &mut wards[*wi];
+        let asked: HashSet<&str> = w.patients.iter().map(|p| p.patient.as_str()).collect();
         for (i, (r, _)) in searchset(answer, search)?.into_iter().enumerate() {
             if r["resourceType"] != kind {
                 return Err(Error::Input(format!(
@@ -355,26 +395,18 @@ pub fn fetch(
                 )));
             }
             let id = r["id"].as_str().unwrap_or_default().to_string();
-            let patient = if kind == "DocumentReference" {
-                // not this ward's patient (or not a patient ID we know): not kept
-                let Some(p) = doc_patient(r, &ids) else {
-                    continue;
-                };
-                p
+            let field = if kind == "AllergyIntolerance" {
+                &r["patient"]
             } else {
-                let field = if kind == "AllergyIntolerance" {
-                    &r["patient"]
-                } else {
-                    &r["subject"]
-                };
-                match ref_id(field, "Patient") {
-                    Some(p) if asked.contains(p) => p.to_string(),
-                    _ => {
-                        return Err(Error::Input(format!(
-                            "{}: {kind}/{id} is about a patient that was not asked for",
-                            at(search, i)
-                        )))
-                    }
+                &r["subject"]
+            };
+            let patient = match ref_id(field, "Patient") {
+                Some(p) if asked.contains(p) => p.to_string(),
+                _ => {
+                    return Err(Error::Input(format!(
+                        "{}: {kind}/{id} is about a patient that was not asked for",
+                        at(search, i)
+                    )))
                 }
             };
             if active(kind, r) {
@@ -480,28 +512,37 @@ fn census_of(ward: &str, search: &str, answer: &Value, now: DateTime<Utc>) -> Re
                 at(search, i)
             )));
         };
-        let locations: Vec<&Value> = e["location"]
+        // Encounter.location is a history: only entries still current count (a patient moved
+        // to another ward, or bed, within the same stay is there now, not here)
+        let current: Vec<&Value> = e["location"]
             .as_array()
             .map(|ls| {
                 ls.iter()
-                    .filter_map(|l| ref_id(&l["location"], "Location"))
-                    .filter_map(|id| get("Location", id))
+                    .filter(|l| {
+                        !matches!(l["status"].as_str(), Some("completed" | "planned"))
+                            && l["period"]["end"].is_null()
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        if !e["location"].as_array().is_some_and(|ls| {
-            ls.iter()
-                .any(|l| ref_id(&l["location"], "Location") == Some(ward))
-        }) {
-            return Err(Error::Input(format!(
-                "{}: Encounter/{eid} is not at Location/{ward}, though only those were asked for",
-                at(search, i)
-            )));
+        if !current
+            .iter()
+            .any(|l| ref_id(&l["location"], "Location") == Some(ward))
+        {
+            // the server's search matched a past stay at this ward: not an inpatient here now
+            let _ = i;
+            continue;
         }
+        let locations: Vec<&Value> = current
+            .iter()
+            .filter_map(|l| ref_id(&l["location"], "Location"))
+            .filter_map(|id| get("Location", id))
+            .collect();
         let bed = locations
             .iter()
+            .rev()
             .find(|l| location_is_bed(l) && l["id"] != ward)
-            .or_else(|| locations.iter().find(|l| l["id"] != ward))
+            .or_else(|| locations.iter().rev().find(|l| l["id"] != ward))
             .and_then(|l| str_of(&l["name"]));
         let attending = e["participant"].as_array().and_then(|ps| {
             let is_attending = |p: &&Value| {
@@ -549,24 +590,33 @@ fn census_of(ward: &str, search: &str, answer: &Value, now: DateTime<Utc>) -> Re
     })
 }
 
-/// The hospital patient IDs a Patient carries (every identifier value; the first is the
-/// one with the MR type or, failing that, the first listed).
-fn hospital_ids(p: &Value) -> Vec<String> {
-    let Some(ids) = p["identifier"].as_array() else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = ids.iter().filter_map(|i| str_of(&i["value"])).collect();
-    out.dedup();
-    out
+/// Marks the one search of a refresh that is for all wards (Hikae's documents).
+const DOCS: usize = usize::MAX;
+
+/// The hospital patient ID of a Patient: its identifier in `patient_system`, nothing else.
+fn hospital_id(p: &Value, patient_system: &str) -> Option<String> {
+    p["identifier"]
+        .as_array()?
+        .iter()
+        .find(|i| i["system"] == patient_system)
+        .and_then(|i| str_of(&i["value"]))
 }
 
-/// The ward patient a Hikae DocumentReference is about (by reference or by patient ID).
-fn doc_patient(r: &Value, ids: &HashMap<String, String>) -> Option<String> {
+/// The ward (index) and patient a Hikae DocumentReference is about: by a reference to one of
+/// the wards' Patients, or by the hospital patient ID in `patient_system`.
+fn doc_patient(
+    r: &Value,
+    by_id: &HashMap<String, (usize, String)>,
+    patient_system: &str,
+) -> Option<(usize, String)> {
     if let Some(p) = ref_id(&r["subject"], "Patient") {
-        return ids.values().find(|v| v.as_str() == p).cloned();
+        return by_id.values().find(|(_, v)| v.as_str() == p).cloned();
     }
-    let v = r["subject"]["identifier"]["value"].as_str()?;
-    ids.get(v).cloned()
+    let subject = &r["subject"]["identifier"];
+    if subject["system"] != patient_system {
+        return None;
+    }
+    by_id.get(subject["value"].as_str()?).cloned()
 }
 
 /// Whether a resource belongs in the copy by its status.
@@ -578,7 +628,10 @@ fn active(kind: &str, r: &Value) -> bool {
     };
     match kind {
         "AllergyIntolerance" => {
-            r["clinicalStatus"].is_null() || coded(&r["clinicalStatus"], "active")
+            // FHIR leaves clinicalStatus out of an allergy entered in error
+            !coded(&r["verificationStatus"], "entered-in-error")
+                && !coded(&r["verificationStatus"], "refuted")
+                && (r["clinicalStatus"].is_null() || coded(&r["clinicalStatus"], "active"))
         }
         "Condition" => {
             coded(&r["clinicalStatus"], "active")
@@ -634,10 +687,11 @@ pub fn census_row(
         .find(|n| representation(n) == Some("SYL"))
         .and_then(human_name);
     let ids = p["identifier"].as_array().cloned().unwrap_or_default();
+    // only the hospital's patient ID: another identifier (insurance, another system) would
+    // file records under the wrong patient
     let patient_id = ids
         .iter()
         .find(|i| i["system"] == patient_system)
-        .or_else(|| ids.first())
         .and_then(|i| str_of(&i["value"]));
     let updated = [
         time(&p["meta"]["lastUpdated"]),
