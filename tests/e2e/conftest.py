@@ -167,3 +167,25 @@ def finalized(data: Path, template: str, pid: str, name: str) -> str:
               "--author", fx["author"], "--from", str(values)).splitlines()[0].strip()
     run("finalize", rid, "--reviewer", fx["final_reviewer"])
     return rid
+
+
+AXE_SOURCE = ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA (axe's rule tags)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def axe_violations(driver, where: str) -> list[str]:
+    """axe-core (ui/node_modules, pinned in ui/package.json) over the whole page as it is now:
+    one line per violation and element, prefixed with `where`."""
+    if not driver.execute_script("return typeof window.axe === 'object'"):
+        driver.execute_script(AXE_SOURCE.read_text())
+    driver.set_script_timeout(60)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
+        ".then((r) => done(r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 6).map((n) => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 3).join(' '))}))))"
+        ".catch((e) => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));",
+        AXE_TAGS)
+    driver.set_script_timeout(5)
+    return [f"{where}: {v['id']} ({v['impact']}) {v['help']}: {n}" for v in result for n in (v["nodes"] or ["(page)"])]

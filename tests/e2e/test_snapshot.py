@@ -14,7 +14,7 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CLI, DEMO, ROOT, fhir_stats as stats, new_session, shot
+from conftest import CLI, DEMO, ROOT, axe_violations, fhir_stats as stats, new_session, shot
 
 PATIENT_SYSTEM = "urn:oid:1.2.392.100495.20.3.51.11318814790"
 
@@ -67,6 +67,8 @@ def test_census_summary_and_a_prefilled_discharge_summary_to_the_ehr(driver_serv
             WebDriverWait(d, 30).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "tr.census-row")) == 40)
             assert "電子カルテの控え" in d.find_element(By.ID, "census-as-of").text
             shot(d, "30-census")
+            # accessibility of the census with patients (WCAG 2.2 AA, as test_a11y.py for the rest)
+            a11y = axe_violations(d, "census")
 
             # the census opens from another screen; median of 10
             census_ms = []
@@ -101,6 +103,8 @@ def test_census_summary_and_a_prefilled_discharge_summary_to_the_ehr(driver_serv
             assert "電子カルテの控え" in d.find_element(By.ID, "summary-as-of").text
             assert len(d.find_elements(By.CSS_SELECTOR, "#summary-medications li")) >= 5
             shot(d, "31-patient-summary")
+            a11y += axe_violations(d, "patient summary")
+            assert not a11y, "axe-core found WCAG 2.2 AA violations:\n" + "\n".join(a11y)
 
             # a discharge summary for this patient, started from the copy
             d.find_element(By.CSS_SELECTOR, '#summary-new-record [data-template="discharge-summary"]').click()

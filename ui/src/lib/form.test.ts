@@ -101,6 +101,23 @@ describe("SaveQueue", () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(saved).toEqual(["typed text"]);
   });
+  it("settles after the last save, saying whether everything was saved", async () => {
+    let fail = false;
+    const saved: number[] = [];
+    const q = new SaveQueue<number>(async (v) => {
+      await new Promise((r) => setTimeout(r, 3));
+      if (fail) throw new Error("disk full");
+      saved.push(v);
+    }, () => {});
+    expect(await q.settled()).toBe(true);
+    q.push(1); q.push(2); q.push(3);
+    expect(await q.settled()).toBe(true);
+    expect(saved[saved.length - 1]).toBe(3);
+    fail = true;
+    q.push(4);
+    expect(await q.settled()).toBe(false);
+    expect(q.busy).toBe(true);
+  });
 });
 
 describe("parseDay", () => {

@@ -95,6 +95,21 @@ export class SaveQueue<T> {
     return this.running || this.pending !== null;
   }
 
+  private waiters: (() => void)[] = [];
+
+  /** Resolves once no save is in flight: true when everything pushed is saved, false when a
+   * save failed and its values wait for a retry. */
+  settled(): Promise<boolean> {
+    if (!this.running) return Promise.resolve(this.pending === null);
+    return new Promise((resolve) => this.waiters.push(() => resolve(this.pending === null)));
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
   private async drain(): Promise<void> {
     this.running = true;
     while (this.pending !== null) {
@@ -107,10 +122,12 @@ export class SaveQueue<T> {
         // keep the unsaved values so the next change (or a retry) saves them
         if (this.pending === null) this.pending = v;
         this.running = false;
+        this.wake();
         return;
       }
     }
     this.running = false;
+    this.wake();
   }
 
   /** Retries the values a failed save left behind. */

@@ -117,6 +117,7 @@ const T = {
   lockedTitle: ["画面をロックしました", "Screen locked"],
   lockedNote: ["続けるには職員IDとPINを入力してください。同じ方なら元の画面に戻ります。", "Enter your staff ID and PIN to continue. The same person returns to the same screen."],
   lockNow: ["ロック", "Lock"],
+  statusFilter: ["状態で絞り込む", "Filter by status"],
   autoLock: ["自動ロックまでの時間（分）", "Auto-lock after (minutes)"],
   notEncrypted: ["この端末のデータは暗号化されていません（デモ・開発用）。病棟では管理者が暗号化を設定します。", "The data on this PC is not encrypted (demo / development). On a ward, the administrator sets up encryption."],
   auditTitle: ["監査ログ", "Audit log"],
@@ -422,6 +423,9 @@ const T = {
   phraseNoMatch: ["一致する定型文はありません", "No matching phrases"],
   phraseKeys: ["↑↓ 選ぶ　Enter 挿入　Esc 閉じる", "↑↓ choose · Enter insert · Esc close"],
   phraseLoadFailed: ["定型文を読み込めませんでした", "Could not load the phrases"],
+  // quick input: shortcuts in date and datetime fields (lib/quickinput.ts)
+  quickDateHint: ["今日・昨日・+1d・11/22 も入力できます", "Also: today, yesterday, +1d, 11/22"],
+  quickDatetimeHint: ["今・昨日・+1d・14:30 も入力できます", "Also: now, yesterday, +1d, 14:30"],
   // under an error's text: the core's English message, for the administrator
   errorDetail: ["管理者向けの詳細：{message}", "Details for the administrator: {message}"],
 } satisfies Record<string, [string, string]>;
