@@ -63,6 +63,8 @@ fn main() {
             "patient_summary",
             "refresh_snapshot",
             "new_record_from_snapshot",
+            "heartbeat",
+            "fleet_status",
         ]),
     ))
     .expect("tauri build configuration");

@@ -7,6 +7,7 @@ mod acl;
 mod audit;
 mod continuity;
 mod error;
+mod fleet;
 mod info;
 mod printing;
 mod procedures;
@@ -155,6 +156,7 @@ fn main() {
         .setup(|app| {
             sync::start_background(app.handle().clone());
             snapshot::start_background(app.handle().clone());
+            fleet::start_background(app.handle().clone());
             continuity::start_monitor(app.handle().clone());
             Ok(())
         })
@@ -230,6 +232,8 @@ fn main() {
             snapshot::census,
             snapshot::patient_summary,
             snapshot::refresh_snapshot,
+            fleet::heartbeat,
+            fleet::fleet_status,
             snapshot::new_record_from_snapshot,
         ])
         .run(tauri::generate_context!());

@@ -147,6 +147,13 @@ fn declarations() -> Vec<Decl> {
         hikae_app::snapshot::DowntimeDocument,
         hikae_app::PatientSummary,
         hikae_app::snapshot::Refreshed,
+        // the fleet
+        hikae_app::fleet::SelfTestVerdict,
+        hikae_app::fleet::Readiness,
+        hikae_app::fleet::Flag,
+        hikae_app::fleet::FleetRow,
+        hikae_app::fleet::FleetReport,
+        hikae_app::fleet::Heartbeat,
     ]
 }
 

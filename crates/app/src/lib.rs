@@ -20,6 +20,7 @@ mod continuity;
 pub mod demo;
 pub mod demo_ward;
 mod drill_report;
+pub mod fleet;
 mod packs;
 pub mod phrases;
 pub mod print;

@@ -240,6 +240,32 @@ impl Hikae {
             _ => check("clock", Verdict::Pass, format!("{at}")),
         });
 
+        // the ward snapshot, where one is configured: recent enough to work from
+        if let Ok(cfg) = crate::config::load(self.data_dir()) {
+            if !cfg.snapshot.wards.is_empty() {
+                let newest = self
+                    .store
+                    .snapshot_wards()
+                    .ok()
+                    .and_then(|w| w.into_iter().map(|w| w.as_of).max());
+                let every = chrono::Duration::minutes(cfg.snapshot.refresh_minutes as i64);
+                checks.push(match newest {
+                    None => check("snapshot", Verdict::Warn, "no ward snapshot yet"),
+                    Some(t) if at - t > chrono::Duration::hours(cfg.snapshot.retention_hours as i64) => check(
+                        "snapshot",
+                        Verdict::Fail,
+                        format!("the ward snapshot of {t} is older than its retention: staff would work blind"),
+                    ),
+                    Some(t) if at - t > every * 4 => check(
+                        "snapshot",
+                        Verdict::Warn,
+                        format!("the ward snapshot is from {t}, {} min ago", (at - t).num_minutes()),
+                    ),
+                    Some(t) => check("snapshot", Verdict::Pass, format!("refreshed {t}")),
+                });
+            }
+        }
+
         let mut result = SelfTest { at, checks };
         let summary = result
             .checks
@@ -252,8 +278,12 @@ impl Hikae {
         if result.verdict() == Verdict::Fail {
             e = e.failed();
         }
-        // a full disk must not hide the report: a failed write is one more failed check
-        if let Err(err) = self.store.audit(&e) {
+        // kept for the fleet heartbeat; a full disk must not hide the report: a failed write is
+        // one more failed check
+        if let Err(err) = self
+            .keep_selftest(&result)
+            .and_then(|_| self.store.audit(&e))
+        {
             result.checks.push(check(
                 "audit_write",
                 Verdict::Fail,

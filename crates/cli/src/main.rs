@@ -6,6 +6,7 @@
 mod audit;
 mod continuity;
 mod demo;
+mod fleet;
 mod pack;
 mod print;
 mod records;
@@ -102,6 +103,10 @@ enum Command {
     /// server (refresh, census, show)
     #[command(subcommand)]
     Snapshot(snapshot::SnapshotCmd),
+    /// The fleet of ward PCs: this PC's readiness heartbeat to the FHIR server, and the
+    /// administrator's report over every PC (heartbeat, readiness, status)
+    #[command(subcommand)]
+    Fleet(fleet::FleetCmd),
     /// Declared downtime: declare, end, list (charge nurses, administrators)
     #[command(subcommand)]
     Downtime(continuity::DowntimeCmd),
@@ -209,6 +214,7 @@ fn dispatch(app: &mut Hikae, command: Command) -> anyhow::Result<()> {
         Command::Audit(cmd) => audit::run(app, cmd),
         Command::Sync(args) => sync::run(app, args),
         Command::Snapshot(cmd) => snapshot::run(app, cmd),
+        Command::Fleet(cmd) => fleet::run(app, cmd),
         Command::Downtime(cmd) => continuity::downtime(app, cmd),
         Command::Drill(cmd) => continuity::drill(app, cmd),
         Command::PrintPack(args) => continuity::print_pack(app, args),

@@ -52,6 +52,53 @@ pub struct Config {
     pub monitor: MonitorConfig,
     #[serde(default)]
     pub snapshot: SnapshotConfig,
+    #[serde(default)]
+    pub fleet: FleetConfig,
+}
+
+/// The readiness heartbeat (a FHIR `Device` per PC on the `[sync]` endpoint).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// What the administrator calls this PC in the fleet report (default: the host name).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Minutes between heartbeats while the server answers (desktop app); 0 sends none.
+    #[serde(default = "default_heartbeat_minutes")]
+    pub heartbeat_minutes: u64,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig {
+            label: None,
+            heartbeat_minutes: default_heartbeat_minutes(),
+        }
+    }
+}
+
+fn default_heartbeat_minutes() -> u64 {
+    60
+}
+
+impl FleetConfig {
+    /// What is wrong with the section, naming the setting.
+    pub fn check(&self) -> Result<()> {
+        if let Some(l) = &self.label {
+            if l.trim().is_empty() || l.chars().count() > 64 || l.chars().any(char::is_control) {
+                return Err(Error::Input(format!(
+                    "config.toml [fleet] label = {l:?}: use 1 to 64 characters, no control characters"
+                )));
+            }
+        }
+        if self.heartbeat_minutes > 24 * 60 {
+            return Err(Error::Input(format!(
+                "config.toml [fleet] heartbeat_minutes = {}: use 0 (none) to 1440",
+                self.heartbeat_minutes
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The ward snapshot: a read-only copy of the configured wards' patients, kept while the

@@ -11,6 +11,7 @@ pub mod downtime;
 pub mod drill;
 pub mod error;
 pub mod fhirmap;
+pub mod fleet;
 pub mod form;
 pub mod prefill;
 pub mod procedure;

@@ -24,6 +24,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V13_SNAPSHOT),
     Migration::Sql(V14_RECORD_SOURCES),
     Migration::Sql(V15_PERSONAL_PHRASES),
+    Migration::Sql(V16_DEVICE_STATE),
 ];
 
 enum Migration {
@@ -411,4 +412,18 @@ CREATE TABLE personal_phrases (
     created_at TEXT NOT NULL,
     UNIQUE (owner, template, field, text)
 );
+";
+
+/// v16: this PC's own state for the fleet: its stable device id (made once, never changed),
+/// the last self-test's result and the clock offset the last heartbeat measured.
+pub(super) const V16_DEVICE_STATE: &str = "
+CREATE TABLE device_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TRIGGER device_id_once BEFORE UPDATE ON device_state
+WHEN OLD.key = 'device_id' AND NEW.value IS NOT OLD.value
+BEGIN SELECT RAISE(ABORT, 'the device id is made once'); END;
+CREATE TRIGGER device_state_no_delete BEFORE DELETE ON device_state
+BEGIN SELECT RAISE(ABORT, 'device state is kept'); END;
 ";

@@ -18,6 +18,7 @@
 //! It depends on `hikae-domain` only.
 
 pub mod fhir;
+pub mod fleet;
 pub mod monitor;
 pub mod net;
 pub mod snapshot;

@@ -100,7 +100,7 @@ pub struct Fetched {
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
-fn q(v: &str) -> String {
+pub(crate) fn q(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for b in v.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b',') {
@@ -149,7 +149,7 @@ fn at(search: &str, i: usize) -> String {
 }
 
 /// The resources of a searchset answer (match and include), checked.
-fn searchset<'a>(answer: &'a Value, search: &str) -> Result<Vec<(&'a Value, bool)>> {
+pub(crate) fn searchset<'a>(answer: &'a Value, search: &str) -> Result<Vec<(&'a Value, bool)>> {
     let status = answer["response"]["status"].as_str().unwrap_or("");
     if !status.starts_with("200") {
         return Err(Error::Input(format!(

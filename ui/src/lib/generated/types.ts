@@ -619,3 +619,95 @@ vitals: Array<SnapshotVital>, documents: Array<SnapshotDocument>, };
  * What a refresh did, for the CLI and the status line.
  */
 export type SnapshotRefresh = { wards: Array<string>, full: boolean, patients: number, admitted: number, discharged: number, resources: number, removed: number, requests: number, bytes: number, millis: number, };
+
+export type SelfTestVerdict = "pass" | "warn" | "fail";
+
+/**
+ * What one PC says about itself in a heartbeat.
+ */
+export type Readiness = { 
+/**
+ * Stable per installation (random, made once, kept in the encrypted store).
+ */
+device_id: string, 
+/**
+ * What the administrator calls the PC (`[fleet] label`, else the host name).
+ */
+label: string, 
+/**
+ * When the PC made this report (its own clock; see `clock_offset_secs`).
+ */
+at: string, app_version: string, 
+/**
+ * Active template packs: (id, version).
+ */
+packs: Array<[string, string]>, 
+/**
+ * The installed roster's version, if any.
+ */
+roster_version: number | null, 
+/**
+ * The newest record the FHIR server acknowledged.
+ */
+last_sync: string | null, 
+/**
+ * Finalized records not yet on the server (pending, held or refused).
+ */
+outbox_depth: number, 
+/**
+ * When the oldest of them was queued.
+ */
+oldest_unsent: string | null, 
+/**
+ * When the last continuity drill ended.
+ */
+last_drill: string | null, 
+/**
+ * The last self-test: when, its worst verdict, and the checks that did not pass.
+ */
+selftest_at: string | null, selftest: SelfTestVerdict | null, selftest_failing: Array<string>, disk_free_bytes: number | null, 
+/**
+ * This PC's clock minus the server's (its `Date` header at the previous heartbeat).
+ */
+clock_offset_secs: number | null, 
+/**
+ * When the ward snapshot was last refreshed (when snapshots are configured).
+ */
+snapshot_at: string | null, };
+
+/**
+ * What makes a PC unready, most urgent first (the order of the report).
+ */
+export type Flag = { "kind": "self_test_failing", checks: Array<string>, } | { "kind": "unsent_old", hours: number, records: number, } | { "kind": "not_seen", hours: number, } | { "kind": "pack_behind", pack: string, has: string, newest: string, } | { "kind": "roster_behind", has: number | null, newest: number, } | { "kind": "no_recent_drill", days: number | null, } | { "kind": "clock_off", secs: number, } | { "kind": "self_test_stale", days: number | null, } | { "kind": "self_test_warn", checks: Array<string>, };
+
+/**
+ * One PC in the fleet report.
+ */
+export type FleetRow = { report: Readiness, 
+/**
+ * What needs attention, most urgent first (empty: ready).
+ */
+flags: Array<Flag>, };
+
+export type FleetReport = { 
+/**
+ * The server's clock when it answered (the report's "now").
+ */
+at: string, endpoint: string, 
+/**
+ * Unready PCs first (the most urgent flag, then the number of flags), then the ready ones.
+ */
+rows: Array<FleetRow>, 
+/**
+ * Devices that could not be read, with why.
+ */
+unreadable: Array<string>, };
+
+/**
+ * What a heartbeat sent.
+ */
+export type Heartbeat = { device_id: string, endpoint: string, requests: number, bytes_sent: number, bytes_received: number, 
+/**
+ * This PC's clock minus the server's, as this heartbeat measured it.
+ */
+clock_offset_secs: number | null, };

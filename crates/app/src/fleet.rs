@@ -1,0 +1,320 @@
+//! The fleet: this PC's readiness report and heartbeat (a FHIR `Device` on the `[sync]`
+//! endpoint), and the administrator's report over every PC's Device.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::selftest::{self, SelfTest, Verdict};
+use super::Hikae;
+use crate::auth::Permission;
+use hikae_domain::audit::{Action, Event};
+use hikae_domain::fleet::{assess, Newest};
+pub use hikae_domain::fleet::{Flag, Limits, Readiness, SelfTestVerdict};
+use hikae_domain::{Error, Result};
+use hikae_sync::fleet as wire;
+
+const SELFTEST_AT: &str = "selftest_at";
+const SELFTEST_VERDICT: &str = "selftest_verdict";
+const SELFTEST_FAILING: &str = "selftest_failing";
+const CLOCK_OFFSET: &str = "clock_offset_secs";
+const HEARTBEAT_AT: &str = "heartbeat_at";
+
+/// What a heartbeat sent.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Heartbeat {
+    pub device_id: String,
+    pub endpoint: String,
+    pub requests: u32,
+    pub bytes_sent: usize,
+    pub bytes_received: u64,
+    /// This PC's clock minus the server's, as this heartbeat measured it.
+    pub clock_offset_secs: Option<i64>,
+}
+
+/// One PC in the fleet report.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FleetRow {
+    pub report: Readiness,
+    /// What needs attention, most urgent first (empty: ready).
+    pub flags: Vec<Flag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FleetReport {
+    /// The server's clock when it answered (the report's "now").
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub at: DateTime<Utc>,
+    pub endpoint: String,
+    /// Unready PCs first (the most urgent flag, then the number of flags), then the ready ones.
+    pub rows: Vec<FleetRow>,
+    /// Devices that could not be read, with why.
+    pub unreadable: Vec<String>,
+}
+
+fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The host name, for a PC without a `[fleet] label`.
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "ward-pc".into())
+}
+
+impl Hikae {
+    /// This installation's stable id (random, made on first use, kept in the encrypted store).
+    pub fn device_id(&mut self) -> Result<String> {
+        self.store.device_id(&hikae_domain::record::new_id())
+    }
+
+    /// Keeps a self-test's result for the next heartbeat.
+    pub(crate) fn keep_selftest(&mut self, t: &SelfTest) -> Result<()> {
+        let verdict = match t.verdict() {
+            Verdict::Pass => SelfTestVerdict::Pass,
+            Verdict::Warn => SelfTestVerdict::Warn,
+            Verdict::Fail => SelfTestVerdict::Fail,
+        };
+        let failing: Vec<&str> = t
+            .checks
+            .iter()
+            .filter(|c| c.verdict != Verdict::Pass)
+            .map(|c| c.id)
+            .collect();
+        self.store.device_set(SELFTEST_AT, &t.at.to_rfc3339())?;
+        self.store.device_set(SELFTEST_VERDICT, verdict.as_str())?;
+        self.store.device_set(SELFTEST_FAILING, &failing.join(","))
+    }
+
+    /// The `[fleet]` section of config.toml, checked.
+    pub fn fleet_config(&self) -> Result<hikae_domain::config::FleetConfig> {
+        let cfg = crate::config::load(self.data_dir())?.fleet;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// When the self-test last ran (the desktop app runs it once a day).
+    pub fn last_selftest_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(parse_time(self.store.device_get(SELFTEST_AT)?))
+    }
+
+    /// What this PC reports about itself. Reads nothing about patients.
+    pub fn readiness(&mut self) -> Result<Readiness> {
+        let cfg = crate::config::load(self.data_dir())?;
+        cfg.fleet.check()?;
+        let counts = self.store.outbox_counts(&cfg.sync.temporary_id_prefixes)?;
+        let times = self.store.outbox_times()?;
+        let (last_sync, oldest_unsent) = (times.last_acknowledged, times.oldest_unsent);
+        let mut packs: Vec<(String, String)> = self
+            .active_packs()
+            .iter()
+            .map(|p| (p.manifest.id.clone(), p.manifest.version.clone()))
+            .collect();
+        packs.sort();
+        packs.dedup();
+        let last_drill = self
+            .store
+            .drills()?
+            .into_iter()
+            .filter_map(|d| d.ended_at)
+            .max();
+        let snapshot_at = self
+            .store
+            .snapshot_wards()?
+            .into_iter()
+            .map(|w| w.as_of)
+            .max();
+        Ok(Readiness {
+            device_id: self.device_id()?,
+            label: cfg.fleet.label.clone().unwrap_or_else(host_name),
+            at: Utc::now(),
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
+            packs,
+            roster_version: self.roster().ok().flatten().map(|r| r.version),
+            last_sync,
+            outbox_depth: (counts.pending + counts.held + counts.rejected) as u64,
+            oldest_unsent,
+            last_drill,
+            selftest_at: self.last_selftest_at()?,
+            selftest: self
+                .store
+                .device_get(SELFTEST_VERDICT)?
+                .and_then(|v| SelfTestVerdict::parse(&v)),
+            selftest_failing: self
+                .store
+                .device_get(SELFTEST_FAILING)?
+                .map(|s| {
+                    s.split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            disk_free_bytes: selftest::free_bytes(self.data_dir()),
+            clock_offset_secs: self
+                .store
+                .device_get(CLOCK_OFFSET)?
+                .and_then(|s| s.parse().ok()),
+            snapshot_at,
+        })
+    }
+
+    /// Sends this PC's readiness to the `[sync]` endpoint: one conditional update of its
+    /// Device. Keeps the clock offset the server's `Date` shows, for the next one. Audited.
+    pub fn heartbeat(&mut self) -> Result<Heartbeat> {
+        let (client, report) = self.heartbeat_prepare()?;
+        let sent = send(&client, &report);
+        self.heartbeat_done(&report, client.endpoint(), sent)
+    }
+
+    /// Step 1 of a heartbeat (the shells send it without holding the data): the client and
+    /// the report.
+    pub fn heartbeat_prepare(&mut self) -> Result<(hikae_sync::Client, Readiness)> {
+        Ok((self.sync_client()?, self.readiness()?))
+    }
+
+    /// Step 3: keeps what the server's answer says and audits the heartbeat, sent or not.
+    pub fn heartbeat_done(
+        &mut self,
+        report: &Readiness,
+        endpoint: &str,
+        sent: Result<wire::Beat>,
+    ) -> Result<Heartbeat> {
+        let now = Utc::now();
+        let mut e = Event::new(self.actor(), Action::Sync);
+        let outcome = match sent {
+            Ok(beat) => {
+                let offset = beat.server_time.map(|t| (now - t).num_seconds());
+                if let Some(o) = offset {
+                    self.store.device_set(CLOCK_OFFSET, &o.to_string())?;
+                }
+                self.store.device_set(HEARTBEAT_AT, &now.to_rfc3339())?;
+                e = e.detail(format!(
+                    "fleet heartbeat: Device {} to {endpoint}",
+                    report.device_id
+                ));
+                Ok(Heartbeat {
+                    device_id: report.device_id.clone(),
+                    endpoint: endpoint.to_string(),
+                    requests: 1,
+                    bytes_sent: beat.sent,
+                    bytes_received: beat.received,
+                    clock_offset_secs: offset,
+                })
+            }
+            Err(err) => {
+                e = e.detail(format!("fleet heartbeat failed: {err}")).failed();
+                Err(err)
+            }
+        };
+        self.store.audit(&e)?;
+        outcome
+    }
+
+    /// When the last heartbeat reached the server.
+    pub fn last_heartbeat_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(parse_time(self.store.device_get(HEARTBEAT_AT)?))
+    }
+
+    /// The administrator's report: every PC's Device from the `[sync]` endpoint, judged
+    /// against the newest versions in the fleet and `limits` at the server's time. Shows no
+    /// patient data; needs the administrator role on an encrypted PC. Audited.
+    pub fn fleet_status(&mut self, limits: &Limits) -> Result<FleetReport> {
+        let client = self.fleet_client()?;
+        let found = fetch(&client);
+        self.fleet_report(client.endpoint(), found, limits)
+    }
+
+    /// Step 1 of the report (the shells fetch without holding the data): the client, for an
+    /// administrator.
+    pub fn fleet_client(&mut self) -> Result<hikae_sync::Client> {
+        self.require(Permission::Administer)?;
+        self.sync_client()
+    }
+
+    /// Step 3: judges what was fetched, most urgent first; audited.
+    pub fn fleet_report(
+        &mut self,
+        endpoint: &str,
+        found: Result<wire::Devices>,
+        limits: &Limits,
+    ) -> Result<FleetReport> {
+        let found = match found {
+            Ok(f) => f,
+            Err(err) => {
+                let e = Event::new(self.actor(), Action::View)
+                    .detail(format!("fleet status from {endpoint} failed: {err}"))
+                    .failed();
+                self.store.audit(&e)?;
+                return Err(err);
+            }
+        };
+        let at = found.server_time.unwrap_or_else(Utc::now);
+        let newest = Newest::of(&found.reports);
+        let mut rows: Vec<FleetRow> = found
+            .reports
+            .into_iter()
+            .map(|r| FleetRow {
+                flags: assess(&r, at, &newest, limits),
+                report: r,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            // unready first, by their most urgent flag, more flags first; then by name
+            match (a.flags.first(), b.flags.first()) {
+                (Some(x), Some(y)) => x
+                    .rank()
+                    .cmp(&y.rank())
+                    .then(b.flags.len().cmp(&a.flags.len())),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            }
+            .then_with(|| a.report.label.cmp(&b.report.label))
+        });
+        let e = Event::new(self.actor(), Action::View)
+            .detail(format!("fleet status: {} PCs from {endpoint}", rows.len()));
+        self.store.audit(&e)?;
+        Ok(FleetReport {
+            at,
+            endpoint: endpoint.to_string(),
+            rows,
+            unreadable: found.unreadable,
+        })
+    }
+}
+
+/// Step 2 of a heartbeat: the request (no data held).
+pub fn send(client: &hikae_sync::Client, report: &Readiness) -> Result<wire::Beat> {
+    wire::heartbeat(client, report)
+}
+
+/// Step 2 of the report: every PC's Device (no data held).
+pub fn fetch(client: &hikae_sync::Client) -> Result<wire::Devices> {
+    wire::devices(client)
+}
+
+/// The report's limits from the command line's numbers (hours and days), checked.
+pub fn limits(unsent_hours: i64, not_seen_hours: i64, drill_days: i64) -> Result<Limits> {
+    for (name, v, max) in [
+        ("--unsent-hours", unsent_hours, 24 * 30),
+        ("--not-seen-hours", not_seen_hours, 24 * 30),
+        ("--drill-days", drill_days, 3650),
+    ] {
+        if v < 1 || v > max {
+            return Err(Error::Input(format!("{name} {v}: use 1 to {max}")));
+        }
+    }
+    Ok(Limits {
+        unsent: Duration::hours(unsent_hours),
+        not_seen: Duration::hours(not_seen_hours),
+        drill: Duration::days(drill_days),
+        ..Limits::default()
+    })
+}

@@ -1,0 +1,78 @@
+//! The fleet: this PC's daily self-test and its readiness heartbeat every `[fleet]
+//! heartbeat_minutes` while someone is logged in and the `[sync]` endpoint is configured (sent
+//! without holding the data), and the administrator's fleet report.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tauri::{AppHandle, Manager, State};
+
+use hikae_app::fleet::{FleetReport, Heartbeat};
+
+use crate::error::CmdResult;
+use crate::AppState;
+
+/// The self-test runs when the last one is older than this.
+const SELFTEST_EVERY_HOURS: i64 = 24;
+
+fn beat(state: &AppState) -> CmdResult<Heartbeat> {
+    let (client, report) = state.lock()?.heartbeat_prepare()?;
+    let sent = hikae_app::fleet::send(&client, &report);
+    Ok(state
+        .lock()?
+        .heartbeat_done(&report, client.endpoint(), sent)?)
+}
+
+/// Sends this PC's heartbeat now.
+#[tauri::command]
+pub async fn heartbeat(state: State<'_, AppState>) -> CmdResult<Heartbeat> {
+    beat(&state)
+}
+
+/// Every PC's last report, what needs attention first (administrators), with the default
+/// limits (24 h silent, unsent for 4 h, no drill in 90 days).
+#[tauri::command]
+pub async fn fleet_status(state: State<'_, AppState>) -> CmdResult<FleetReport> {
+    let client = state.lock()?.fleet_client()?;
+    let found = hikae_app::fleet::fetch(&client);
+    Ok(state.lock()?.fleet_report(
+        client.endpoint(),
+        found,
+        &hikae_app::fleet::Limits::default(),
+    )?)
+}
+
+/// Once a minute: the self-test when a day has passed, the heartbeat when it is due.
+pub fn start_background(handle: AppHandle) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(60));
+        let state = handle.state::<AppState>();
+        if state.sync.cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let due = state.lock().ok().and_then(|mut app| {
+            let now = chrono::Utc::now();
+            let stale = |t: Option<chrono::DateTime<chrono::Utc>>, every: chrono::Duration| {
+                t.is_none_or(|t| now - t >= every)
+            };
+            if stale(
+                app.last_selftest_at().ok().flatten(),
+                chrono::Duration::hours(SELFTEST_EVERY_HOURS),
+            ) {
+                let _ = app.selftest();
+            }
+            let minutes = app.fleet_config().ok()?.heartbeat_minutes;
+            let endpoint = app.sync_config().ok()?.endpoint;
+            (minutes > 0
+                && endpoint.is_some()
+                && stale(
+                    app.last_heartbeat_at().ok().flatten(),
+                    chrono::Duration::minutes(minutes as i64),
+                ))
+            .then_some(())
+        });
+        if due.is_some() {
+            let _ = beat(&state);
+        }
+    });
+}
