@@ -274,6 +274,21 @@ fn the_cli_sends_a_heartbeat_and_shows_the_fleet() {
     let out = cli(dir.path(), &["fleet", "status", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(v["rows"][0]["report"]["label"], "5E-CLI");
+    // the PDF: Japanese text as printed, checked with poppler
+    let pdf_dir = tempfile::tempdir().expect("tempdir");
+    let pdf = pdf_dir.path().join("fleet.pdf");
+    let out = cli(
+        dir.path(),
+        &["fleet", "status", "--pdf", pdf.to_str().expect("path")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = poppler("pdftotext", &[pdf.to_str().expect("path"), "-"]);
+    assert!(
+        text.contains("端末の準備状況")
+            && text.contains("5E-CLI")
+            && text.contains("訓練の実施なし"),
+        "{text}"
+    );
     let out = cli(dir.path(), &["fleet", "status", "--unsent-hours", "0"]);
     assert!(!out.status.success());
     assert!(

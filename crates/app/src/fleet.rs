@@ -7,9 +7,12 @@ use serde::Serialize;
 use super::selftest::{self, SelfTest, Verdict};
 use super::Hikae;
 use crate::auth::Permission;
+use hikae_doc::pdf::{self, PageFrame, Pdf};
+use hikae_doc::{Block, Document, Inline};
 use hikae_domain::audit::{Action, Event};
 use hikae_domain::fleet::{assess, Newest};
 pub use hikae_domain::fleet::{Flag, Limits, Readiness, SelfTestVerdict};
+use hikae_domain::record::jst;
 use hikae_domain::{Error, Result};
 use hikae_sync::fleet as wire;
 
@@ -290,6 +293,22 @@ impl Hikae {
     }
 }
 
+impl Hikae {
+    /// Writes the report as an A4 PDF to `out` (never into the data folder); audited.
+    pub fn export_fleet_pdf(&mut self, report: &FleetReport, out: &std::path::Path) -> Result<Pdf> {
+        self.require(Permission::Administer)?;
+        let doc = report.pdf()?;
+        let e = Event::new(self.actor(), Action::Export).detail(format!(
+            "fleet status PDF ({} PCs) to {}",
+            report.rows.len(),
+            out.display()
+        ));
+        self.store.audit(&e)?;
+        crate::export_file(Some(self.data_dir()), out, &doc.bytes)?;
+        Ok(doc)
+    }
+}
+
 /// Step 2 of a heartbeat: the request (no data held).
 pub fn send(client: &hikae_sync::Client, report: &Readiness) -> Result<wire::Beat> {
     wire::heartbeat(client, report)
@@ -317,4 +336,100 @@ pub fn limits(unsent_hours: i64, not_seen_hours: i64, drill_days: i64) -> Result
         drill: Duration::days(drill_days),
         ..Limits::default()
     })
+}
+
+impl FleetReport {
+    /// The printable report (A4, Japanese first): what needs attention first, then every PC.
+    pub fn document(&self) -> (Document, PageFrame) {
+        let unready = self.rows.iter().filter(|r| !r.flags.is_empty()).count();
+        let mut blocks = vec![
+            Block::Heading {
+                level: 1,
+                text: Inline::plain("端末の準備状況（Fleet readiness）"),
+            },
+            Block::KeyValue(vec![
+                (Inline::bold("時点"), Inline::plain(&jst(self.at))),
+                (Inline::bold("サーバー"), Inline::plain(&self.endpoint)),
+                (
+                    Inline::bold("端末"),
+                    Inline::plain(&format!("{} 台（要対応 {} 台）", self.rows.len(), unready)),
+                ),
+            ]),
+            Block::Table {
+                header: Some(vec![
+                    Inline::bold("状態"),
+                    Inline::bold("端末"),
+                    Inline::bold("版（アプリ・パック・名簿）"),
+                    Inline::bold("未送信"),
+                    Inline::bold("要対応の内容"),
+                ]),
+                rows: self
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let p = &r.report;
+                        let packs = p
+                            .packs
+                            .iter()
+                            .map(|(id, v)| format!("{id} {v}"))
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        vec![
+                            if r.flags.is_empty() {
+                                Inline::plain("準備OK")
+                            } else {
+                                Inline::bold("要対応")
+                            },
+                            Inline::plain(&format!("{}\n{}", p.label, jst(p.at))),
+                            Inline::plain(&format!(
+                                "{}\n{packs}\n名簿 {}",
+                                p.app_version,
+                                p.roster_version
+                                    .map(|v| format!("v{v}"))
+                                    .unwrap_or_else(|| "—".into())
+                            )),
+                            Inline::plain(&p.outbox_depth.to_string()),
+                            Inline::plain(
+                                &r.flags
+                                    .iter()
+                                    .map(Flag::text)
+                                    .collect::<Vec<_>>()
+                                    .join("\n"),
+                            ),
+                        ]
+                    })
+                    .collect(),
+            },
+        ];
+        if !self.unreadable.is_empty() {
+            blocks.push(Block::Heading {
+                level: 2,
+                text: Inline::plain("読めなかった報告"),
+            });
+            blocks.push(Block::List {
+                ordered: false,
+                items: self.unreadable.iter().map(|u| Inline::plain(u)).collect(),
+            });
+        }
+        let frame = PageFrame {
+            header_left: "端末の準備状況".into(),
+            header_right: "Hikae 控え".into(),
+            status_mark: None,
+            footer_lines: vec![format!(
+                "{} 時点　{} 台中 要対応 {} 台",
+                jst(self.at),
+                self.rows.len(),
+                unready
+            )],
+            watermark: None,
+            large_type: false,
+        };
+        (Document { blocks }, frame)
+    }
+
+    /// The report as an A4 PDF.
+    pub fn pdf(&self) -> Result<Pdf> {
+        let (doc, frame) = self.document();
+        pdf::render(&doc, &frame, "端末の準備状況").map_err(Error::layout)
+    }
 }

@@ -31,6 +31,9 @@ pub enum FleetCmd {
         /// Flag PCs without a drill for this long
         #[arg(long, default_value_t = 90)]
         drill_days: i64,
+        /// Also write the report as an A4 PDF
+        #[arg(long, value_name = "OUT.pdf")]
+        pdf: Option<std::path::PathBuf>,
     },
 }
 
@@ -62,9 +65,14 @@ pub fn run(app: &mut Hikae, cmd: FleetCmd) -> anyhow::Result<()> {
             unsent_hours,
             not_seen_hours,
             drill_days,
+            pdf,
         } => {
             let limits = hikae_app::fleet::limits(unsent_hours, not_seen_hours, drill_days)?;
             let r = app.fleet_status(&limits)?;
+            if let Some(out) = &pdf {
+                let doc = app.export_fleet_pdf(&r, out)?;
+                eprintln!("{}: {} pages", out.display(), doc.pages);
+            }
             if json {
                 return outln!("{}", serde_json::to_string_pretty(&r)?);
             }
