@@ -4,9 +4,12 @@ keyboard cannot reach, a focus that lands behind a dialog or a missing shortcut 
 Dates go in as shortcuts (today, 14:30, 昨日), selects by their first letters. Keystrokes per
 template go to target/e2e-figures/keyboard.json (docs/PERFORMANCE.md)."""
 import datetime as dt
+import contextlib
 import json
+import tempfile
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -14,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import ROOT, shot
+from conftest import DEMO, ROOT, finalized, new_session, shot
 
 FIXTURES = {r["template"]: r["values"] for r in json.loads((ROOT / "data" / "demo" / "records.json").read_text())
             if r.get("final_reviewer")}
@@ -36,6 +39,22 @@ class Keyboard:
     def __init__(self, driver):
         self.d = driver
         self.count = 0
+        self.started = time.monotonic()
+        # time spent on checks that are not part of writing the record (see `uncounted`)
+        self.excluded = 0.0
+
+    @contextlib.contextmanager
+    def uncounted(self):
+        """Keys sent inside (the tests' own focus checks) count neither as keystrokes nor time."""
+        count, t0 = self.count, time.monotonic()
+        try:
+            yield
+        finally:
+            self.count = count
+            self.excluded += time.monotonic() - t0
+
+    def seconds(self) -> float:
+        return round(time.monotonic() - self.started - self.excluded, 1)
 
     def send(self, *keys: str) -> None:
         for k in keys:
@@ -65,8 +84,8 @@ class Keyboard:
                 self.send(Keys.TAB)
         assert match(self.active()), f"not reached with the keyboard; the focus is on {self.describe()}"
 
-    def tab_to_id(self, element_id: str, limit: int = 40) -> None:
-        self.tab_to(lambda e: e.get_attribute("id") == element_id, limit)
+    def tab_to_id(self, element_id: str, limit: int = 40, back: bool = False) -> None:
+        self.tab_to(lambda e: e.get_attribute("id") == element_id, limit, back)
 
     def describe(self) -> str:
         return self.d.execute_script(
@@ -153,54 +172,106 @@ def dialog_keeps_focus(kb: Keyboard, dialog_id: str, presses: int = 14) -> None:
         assert inside, f"the focus went behind #{dialog_id}: {kb.describe()}"
 
 
-@pytest.mark.parametrize("tid", template_ids())
-def test_every_template_is_finalized_with_the_keyboard_only(app, tid):
-    fields = form(tid)["fields"]
-    values = FIXTURES[tid]
-    kb = Keyboard(app)
-    started = time.monotonic()
+def login_and_new(kb: Keyboard, tid: str, pid: str, from_previous: bool) -> None:
+    """Start screen → Ctrl+N → the template's tile → the patient → a draft, by keyboard."""
+    d = kb.d
     # the start screen: the name field has the focus, Enter starts
-    WebDriverWait(app, 10).until(lambda _: kb.active_id() == "user")
+    WebDriverWait(d, 10).until(lambda _: kb.active_id() == "user")
     kb.chord(Keys.CONTROL, "a")  # the name of the last user may be there
     kb.send("看護師 例示", Keys.ENTER)
-    WebDriverWait(app, 10).until(lambda x: x.find_elements(By.ID, "nav-new"))
+    WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "nav-new"))
     # Ctrl+N: the template tiles, the first has the focus
     kb.chord(Keys.CONTROL, "n")
-    WebDriverWait(app, 5).until(lambda _: kb.active().get_attribute("data-template"))
+    WebDriverWait(d, 5).until(lambda _: kb.active().get_attribute("data-template"))
     kb.tab_to(lambda e: e.get_attribute("data-template") == tid)
     kb.send(Keys.ENTER)
-    # the patient: ID has the focus, then the name, Enter creates
-    WebDriverWait(app, 5).until(lambda _: kb.active_id() == "patient-id")
-    kb.send(f"DEMO-KB-{tid[:10]}")
+    # the patient: ID has the focus, then the name; Enter creates a blank draft, or Tab on to
+    # 「前回から作成」 and Enter starts from the patient's previous record
+    WebDriverWait(d, 5).until(lambda _: kb.active_id() == "patient-id")
+    kb.send(pid)
     kb.tab_to_id("patient-name", limit=4)
-    kb.send("架空 鍵盤", Keys.ENTER)
+    kb.send("架空 鍵盤")
+    if from_previous:
+        kb.tab_to_id("create-from-previous", limit=4)
+        kb.send(Keys.ENTER)
+        WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "carried-note"))
+    else:
+        kb.send(Keys.ENTER)
     # the draft opens with the focus in its first field
-    WebDriverWait(app, 10).until(lambda _: kb.active_id().startswith("f-"))
-    shortcuts = {"date": 0, "datetime": 0}
+    WebDriverWait(d, 10).until(lambda _: kb.active_id().startswith("f-"))
+
+
+def fill_required(kb: Keyboard, fields: list[dict], values: dict, phrases: dict[str, str]) -> dict:
+    """Types every required field that is still empty (a carried one is left for the finalize
+    tick); a field in `phrases` gets its stock phrase (F2, the query, Enter)."""
+    shortcuts = {"date": 0, "datetime": 0, "phrases": 0, "carried": 0}
     for f in fields:
         if not f.get("required"):
             continue
-        target = f"f-{f['id']}" if f["type"] != "table" else None
-        if target:
-            kb.tab_to_id(target)
+        if f["type"] != "table":
+            el = kb.d.find_element(By.ID, f"f-{f['id']}")
+            if (el.get_attribute("value") or "").strip():
+                shortcuts["carried"] += 1
+                continue
+            kb.tab_to_id(f"f-{f['id']}")
         else:
             # a table's first control is its "＋ row" button (the table itself holds no rows yet)
             kb.tab_to_id(f"f-{f['id']}-add")
+        if f["id"] in phrases:
+            kb.send(Keys.F2)
+            WebDriverWait(kb.d, 5).until(lambda _: kb.active_id() == "phrase-filter")
+            kb.send(phrases[f["id"]])
+            WebDriverWait(kb.d, 5).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "li.phrase-option")) == 1)
+            kb.send(Keys.ENTER)
+            WebDriverWait(kb.d, 5).until(lambda _: kb.active_id() == f"f-{f['id']}")
+            assert kb.active().get_attribute("value"), f["id"]
+            shortcuts["phrases"] += 1
+            continue
         fill_field(kb, f, values.get(f["id"]), shortcuts)
-    WebDriverWait(app, 10).until(lambda x: x.find_element(By.ID, "save-state").text.startswith("保存済み"))
-    # Ctrl+Enter opens the finalize dialog; the reviewer field has the focus and Enter finalizes
+    WebDriverWait(kb.d, 10).until(lambda x: x.find_element(By.ID, "save-state").text.startswith("保存済み"))
+    return shortcuts
+
+
+def finalize(kb: Keyboard, check_focus: bool) -> None:
+    """Ctrl+Enter opens the finalize dialog; the reviewer field has the focus and Enter
+    finalizes (carried text still unconfirmed: Shift+Tab to the tick, Space, Tab back)."""
+    d = kb.d
     kb.chord(Keys.CONTROL, Keys.ENTER)
-    WebDriverWait(app, 5).until(lambda _: kb.active_id() == "reviewer")
-    dialog_keeps_focus(kb, "record-dialog")
-    # Escape closes it and gives the focus back to the form; Ctrl+Enter opens it again
-    kb.send(Keys.ESCAPE)
-    WebDriverWait(app, 5).until(lambda x: not x.find_elements(By.ID, "record-dialog"))
-    assert kb.active_id().startswith("f-"), kb.describe()
-    kb.chord(Keys.CONTROL, Keys.ENTER)
-    WebDriverWait(app, 5).until(lambda _: kb.active_id() == "reviewer")
-    kb.send("看護師 例示", Keys.ENTER)
-    WebDriverWait(app, 10).until(lambda x: "確定済み" in x.find_element(By.CSS_SELECTOR, ".record-head").text)
-    seconds = time.monotonic() - started
+    WebDriverWait(d, 5).until(lambda _: kb.active_id() == "reviewer")
+    if check_focus:
+        with kb.uncounted():
+            dialog_keeps_focus(kb, "record-dialog")
+            # Escape closes it and gives the focus back to the form; Ctrl+Enter opens it again
+            kb.send(Keys.ESCAPE)
+            WebDriverWait(d, 5).until(lambda x: not x.find_elements(By.ID, "record-dialog"))
+            assert kb.active_id().startswith("f-"), kb.describe()
+            kb.chord(Keys.CONTROL, Keys.ENTER)
+            WebDriverWait(d, 5).until(lambda _: kb.active_id() == "reviewer")
+    kb.send("看護師 例示")
+    if d.find_elements(By.ID, "confirm-carried"):
+        kb.tab_to_id("confirm-carried", limit=3, back=True)
+        kb.send(Keys.SPACE)
+        kb.tab_to_id("reviewer", limit=3)
+    kb.send(Keys.ENTER)
+    WebDriverWait(d, 10).until(lambda x: "確定済み" in x.find_element(By.CSS_SELECTOR, ".record-head").text)
+
+
+def save_figures(key: str, figures: dict) -> None:
+    out = ROOT / "target" / "e2e-figures"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "keyboard.json"
+    all_ = json.loads(path.read_text()) if path.exists() else {}
+    all_[key] = figures
+    path.write_text(json.dumps(all_, indent=1, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("tid", template_ids())
+def test_every_template_is_finalized_with_the_keyboard_only(app, tid):
+    kb = Keyboard(app)
+    login_and_new(kb, tid, f"DEMO-KB-{tid[:10]}", from_previous=False)
+    used = fill_required(kb, form(tid)["fields"], FIXTURES[tid], {})
+    finalize(kb, check_focus=True)
+    seconds = kb.seconds()
     # the print dialog from the keyboard: Ctrl+P, the focus inside, Escape closes
     kb.chord(Keys.CONTROL, "p")
     WebDriverWait(app, 5).until(lambda x: x.find_elements(By.ID, "paper-dialog"))
@@ -211,11 +282,30 @@ def test_every_template_is_finalized_with_the_keyboard_only(app, tid):
     WebDriverWait(app, 5).until(lambda x: not x.find_elements(By.ID, "paper-dialog"))
     if tid == "discharge-summary":
         shot(app, "50-keyboard-finalized")
+    save_figures(tid, {"keystrokes": kb.count, "seconds": seconds, **used})
 
-    out = ROOT / "target" / "e2e-figures"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "keyboard.json"
-    figures = json.loads(path.read_text()) if path.exists() else {}
-    figures[tid] = {"keystrokes": kb.count, "seconds": round(seconds, 1),
-                    "date_shortcuts": shortcuts["date"], "datetime_shortcuts": shortcuts["datetime"]}
-    path.write_text(json.dumps(figures, indent=1, ensure_ascii=False))
+
+# the stock phrase each copy-forward script takes, by its romaji query
+PHRASES = {"sbar-handover": {"situation": "tokki"}, "discharge-summary": {"plan": "jikai"}}
+
+
+@pytest.mark.parametrize("tid", sorted(PHRASES))
+def test_copy_forward_and_phrases_scripted_the_same_way(driver_server, tid):
+    """The same patient's previous record of the template (finalized through the CLI), then
+    today's: started with 「前回から作成」, the empty required fields typed as on a blank form,
+    one field by its stock phrase, the carried ones confirmed with the finalize tick."""
+    with tempfile.TemporaryDirectory(prefix="hikae-e2e-kbcf-") as t:
+        data = Path(t)
+        pid = f"DEMO-CF-{tid[:6]}"
+        finalized(data, tid, pid, "架空 鍵盤")
+        d = new_session([DEMO, "--data-dir", str(data)])
+        try:
+            kb = Keyboard(d)
+            login_and_new(kb, tid, pid, from_previous=True)
+            used = fill_required(kb, form(tid)["fields"], FIXTURES[tid], PHRASES[tid])
+            finalize(kb, check_focus=False)
+            seconds = kb.seconds()
+        finally:
+            d.quit()
+    assert used["phrases"] == 1
+    save_figures(f"{tid} (前回から作成 + 定型文)", {"keystrokes": kb.count, "seconds": seconds, **used})
