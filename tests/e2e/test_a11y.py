@@ -45,6 +45,7 @@ def open_record(d, finalized: bool):
 SCREENS = [("nav-census", "#census", "census"), ("nav-sync", "main .sync", "sync"),
            ("nav-procedures", "main .procedures", "procedures"), ("nav-printpack", "#printpack", "8-hour paper pack"),
            ("nav-drill", "#drill-screen", "drill"), ("nav-audit", "main .audit", "audit log"),
+           ("nav-fleet", "#fleet", "fleet readiness"),
            ("nav-settings", "#size", "settings")]
 
 

@@ -4,6 +4,7 @@ import type {
   Patient, AppInfo, Exported, Printed, Printer, Procedures, BatchProgress, RecordView, RowSummary, RunView, Saved, AuditView,
   SessionView, SetupView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
   Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry, Census, PatientSummary, SnapshotRefresh, Carried, Phrase,
+  FleetReport, Heartbeat,
 } from "./types";
 
 export const api = {
@@ -116,6 +117,12 @@ export const api = {
     invoke<RecordView>("new_record_from_snapshot", { templateId, patient, author }),
   /** Fails (the copy is left as it was) when the server cannot be reached. */
   refreshSnapshot: () => invoke<SnapshotRefresh>("refresh_snapshot"),
+
+  // the fleet (administrators): every PC's last readiness report from the [sync] endpoint,
+  // most urgent first; fails when the server cannot be reached
+  fleetStatus: () => invoke<FleetReport>("fleet_status"),
+  /** Sends this PC's readiness heartbeat now (it is also sent every [fleet] heartbeat_minutes). */
+  heartbeat: () => invoke<Heartbeat>("heartbeat"),
 };
 
 function channel(onMessage: (p: BatchProgress) => void): Channel<BatchProgress> {

@@ -21,4 +21,6 @@ export type {
   // the ward snapshot (read-only copy of the ward's inpatients from the FHIR server)
   CensusRow, WardCopy, Census, SnapshotAllergy, SnapshotMedication, SnapshotProblem, SnapshotVital, SnapshotDocument,
   PatientSummary, SnapshotRefresh,
+  // the fleet: each PC's readiness heartbeat and the administrator's report
+  SelfTestVerdict, Readiness, Flag, FleetRow, FleetReport, Heartbeat,
 } from "./generated/types";
