@@ -51,6 +51,10 @@ pub fn start_background(handle: AppHandle) {
             break;
         }
         let due = state.lock().ok().and_then(|mut app| {
+            // nothing is read or written behind a locked screen
+            if app.is_locked() {
+                return None;
+            }
             let now = chrono::Utc::now();
             let stale = |t: Option<chrono::DateTime<chrono::Utc>>, every: chrono::Duration| {
                 t.is_none_or(|t| now - t >= every)
@@ -59,6 +63,7 @@ pub fn start_background(handle: AppHandle) {
                 app.last_selftest_at().ok().flatten(),
                 chrono::Duration::hours(SELFTEST_EVERY_HOURS),
             ) {
+                // it holds the data for its checks: a second or so, once a day
                 let _ = app.selftest();
             }
             let minutes = app.fleet_config().ok()?.heartbeat_minutes;
@@ -66,7 +71,7 @@ pub fn start_background(handle: AppHandle) {
             (minutes > 0
                 && endpoint.is_some()
                 && stale(
-                    app.last_heartbeat_at().ok().flatten(),
+                    app.last_heartbeat_tried_at().ok().flatten(),
                     chrono::Duration::minutes(minutes as i64),
                 ))
             .then_some(())

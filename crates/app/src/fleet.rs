@@ -21,6 +21,7 @@ const SELFTEST_VERDICT: &str = "selftest_verdict";
 const SELFTEST_FAILING: &str = "selftest_failing";
 const CLOCK_OFFSET: &str = "clock_offset_secs";
 const HEARTBEAT_AT: &str = "heartbeat_at";
+const HEARTBEAT_TRIED: &str = "heartbeat_tried_at";
 
 /// What a heartbeat sent.
 #[derive(Debug, Clone, Serialize)]
@@ -190,10 +191,14 @@ impl Hikae {
         sent: Result<wire::Beat>,
     ) -> Result<Heartbeat> {
         let now = Utc::now();
+        // tried, sent or not: the next try waits heartbeat_minutes (no retry every minute)
+        self.store.device_set(HEARTBEAT_TRIED, &now.to_rfc3339())?;
         let mut e = Event::new(self.actor(), Action::Sync);
         let outcome = match sent {
             Ok(beat) => {
-                let offset = beat.server_time.map(|t| (now - t).num_seconds());
+                let offset = beat
+                    .server_time
+                    .map(|t| (beat.answered_at - t).num_seconds());
                 if let Some(o) = offset {
                     self.store.device_set(CLOCK_OFFSET, &o.to_string())?;
                 }
@@ -223,6 +228,12 @@ impl Hikae {
     /// When the last heartbeat reached the server.
     pub fn last_heartbeat_at(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(parse_time(self.store.device_get(HEARTBEAT_AT)?))
+    }
+
+    /// When a heartbeat was last tried (sent or not): the desktop waits `heartbeat_minutes`
+    /// from here, so a server that is down is not asked every minute.
+    pub fn last_heartbeat_tried_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(parse_time(self.store.device_get(HEARTBEAT_TRIED)?))
     }
 
     /// The administrator's report: every PC's Device from the `[sync]` endpoint, judged

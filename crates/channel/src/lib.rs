@@ -196,14 +196,19 @@ fn verified<T: for<'de> Deserialize<'de>>(
         .map_err(|e| err(format!("{role}.json is not channel metadata: {e}")))?;
     let bytes = canonical(&env.signed)?;
     let version = env.signed["version"].as_u64().unwrap_or(0);
+    // counted by key, not by name: one key listed under two ids signs once
     let mut good: Vec<&str> = Vec::new();
     for s in &env.signatures {
-        if !r.keyids.contains(&s.keyid) || good.contains(&s.keyid.as_str()) {
+        if !r.keyids.contains(&s.keyid) {
             continue;
         }
         let Some(pk) = keys.get(&s.keyid) else {
             continue;
         };
+        let key = pk.trim();
+        if good.contains(&key) {
+            continue;
+        }
         let (Ok(pk), Ok(sig)) = (
             minisign_verify::PublicKey::from_base64(pk),
             minisign_verify::Signature::decode(&s.sig),
@@ -218,7 +223,7 @@ fn verified<T: for<'de> Deserialize<'de>>(
             continue;
         }
         if pk.verify(&bytes, &sig, false).is_ok() {
-            good.push(&s.keyid);
+            good.push(key);
         }
     }
     if r.threshold == 0 || good.len() < r.threshold {
@@ -323,8 +328,29 @@ pub fn check(trusted: &Trusted, f: &Fetched, now: DateTime<Utc>) -> Result<(Upda
         )));
     }
     // a rotated timestamp or snapshot key: what they vouched for before is checked afresh
-    let rotated = |name: &str| trusted.root.roles.get(name) != root.roles.get(name);
-    let floor = |name: &str, v: u64| if rotated(name) { 0 } else { v };
+    // a timestamp or snapshot key taken away (rotated after a compromise): what it vouched for
+    // may have been fast-forwarded, so those two floors start again (TUF 5.3.11); the targets
+    // floor never does
+    let role_keys = |r: &Root, name: &str| -> std::collections::BTreeSet<String> {
+        r.roles
+            .get(name)
+            .map(|role| {
+                role.keyids
+                    .iter()
+                    .filter_map(|id| r.keys.get(id).map(|k| k.trim().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let removed = |name: &str| {
+        let kept = role_keys(&root, name);
+        role_keys(&trusted.root, name)
+            .iter()
+            .any(|k| !kept.contains(k))
+    };
+    let reset = removed("timestamp") || removed("snapshot");
+    let floor = |name: &str, v: u64| if reset && name != "targets" { 0 } else { v };
+    let rotated = |_: &str| reset;
     // 2. the timestamp: signed, never older, not expired
     let ts: Timestamp = verified(
         "timestamp",
@@ -398,9 +424,18 @@ pub fn check(trusted: &Trusted, f: &Fetched, now: DateTime<Utc>) -> Result<(Upda
     if targets.expires <= now {
         return Err(err(format!("targets.json expired at {}", targets.expires)));
     }
-    for path in targets.targets.keys() {
+    for (path, t) in &targets.targets {
+        if !is_sha256(&t.sha256) {
+            return Err(err(format!(
+                "targets.json: {path:?} has no SHA-256 (64 hex digits)"
+            )));
+        }
         if path.is_empty()
+            || path.len() > 200
             || path.starts_with('/')
+            || path
+                .chars()
+                .any(|c| c == '\\' || c == ':' || c.is_control())
             || path
                 .split('/')
                 .any(|p| p.is_empty() || p == "." || p == "..")
@@ -415,7 +450,19 @@ pub fn check(trusted: &Trusted, f: &Fetched, now: DateTime<Utc>) -> Result<(Upda
     Ok((Update::New(targets), next))
 }
 
+/// 64 lowercase hex digits.
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 fn pinned(role: &str, file: &[u8], pin: &MetaRef) -> Result<()> {
+    if !is_sha256(&pin.sha256) {
+        return Err(err(format!(
+            "the pin of {role}.json has no SHA-256 (64 hex digits)"
+        )));
+    }
     if file.len() as u64 != pin.length || sha256_hex(file) != pin.sha256 {
         return Err(err(format!(
             "{role}.json is not the file its pin names ({} bytes, SHA-256 {}…; expected {} bytes, {}…): another release's or a changed file, refused",

@@ -382,3 +382,80 @@ fn garbage_is_refused_not_a_panic() {
         assert!(Trusted::first(junk).is_err());
     }
 }
+
+#[test]
+fn one_key_listed_under_two_names_signs_once() {
+    let c = Channel::new();
+    let t = c.trusted();
+    let rel = c.release(1, &[("p", PACK)], now() + Duration::days(1));
+    // a root whose "two" root keys are one key: its holder alone could rotate everything
+    let mut r = c.root(2, &["root-a", "root-a2"], 2);
+    r.keys
+        .insert("root-a2".into(), c.root_keys[0].public.clone());
+    let twice = sign(
+        "root",
+        2,
+        &r,
+        &[
+            (c.root_keys[0].id.clone(), c.root_keys[0].secret.clone()),
+            ("root-a2".into(), c.root_keys[0].secret.clone()),
+        ],
+    )
+    .expect("sign");
+    // the old root's threshold (2 of a, b, c) is met only by a; then the new root's own is
+    // met by one key under two names: refused either way
+    let f = Fetched {
+        roots: vec![&twice],
+        timestamp: &rel.0,
+        snapshot: Some(&rel.1),
+        targets: Some(&rel.2),
+    };
+    let e = refused(check(&t, &f, now()));
+    assert!(e.contains("1 valid signature(s) of the 2"), "{e}");
+    // the same with a real second signature from the old root: the new root's own threshold
+    // still counts root-a once
+    let both_old = sign(
+        "root",
+        2,
+        &r,
+        &[
+            (c.root_keys[0].id.clone(), c.root_keys[0].secret.clone()),
+            (c.root_keys[1].id.clone(), c.root_keys[1].secret.clone()),
+            ("root-a2".into(), c.root_keys[0].secret.clone()),
+        ],
+    )
+    .expect("sign");
+    let f = Fetched {
+        roots: vec![&both_old],
+        timestamp: &rel.0,
+        snapshot: Some(&rel.1),
+        targets: Some(&rel.2),
+    };
+    let e = refused(check(&t, &f, now()));
+    assert!(e.contains("1 valid signature(s) of the 2"), "{e}");
+}
+
+#[test]
+fn a_pin_that_is_not_a_sha256_is_refused_not_a_panic() {
+    let c = Channel::new();
+    let rel = c.release(1, &[("p", PACK)], now() + Duration::days(1));
+    let ts = Timestamp {
+        kind: "timestamp".into(),
+        version: 1,
+        expires: now() + Duration::days(1),
+        snapshot: MetaRef {
+            version: 1,
+            length: rel.1.len() as u64,
+            sha256: "é".repeat(40),
+        },
+    };
+    let tsfile = sign("timestamp", 1, &ts, &signers(&[&c.ts])).expect("sign");
+    let f = Fetched {
+        roots: vec![],
+        timestamp: &tsfile,
+        snapshot: Some(&rel.1),
+        targets: Some(&rel.2),
+    };
+    let e = refused(check(&c.trusted(), &f, now()));
+    assert!(e.contains("64 hex digits"), "{e}");
+}

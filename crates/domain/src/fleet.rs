@@ -181,7 +181,12 @@ impl Newest {
 pub fn assess(r: &Readiness, now: DateTime<Utc>, newest: &Newest, limits: &Limits) -> Vec<Flag> {
     let mut flags = Vec::new();
     // the report's own time, on the server's clock
-    let offset = Duration::seconds(r.clock_offset_secs.unwrap_or(0));
+    // (an offset beyond a year counts as none: readers refuse such reports, and the
+    // arithmetic must not overflow)
+    let offset = r
+        .clock_offset_secs
+        .filter(|o| o.abs() <= 366 * 24 * 3600)
+        .map_or(Duration::zero(), Duration::seconds);
     let seen = r.at - offset;
     if now - seen > limits.not_seen {
         flags.push(Flag::NotSeen {

@@ -176,7 +176,10 @@ pub fn readiness_of(d: &Value) -> Result<Readiness> {
         packs,
         roster_version,
         last_sync: time_of(d, "lastSync").map_err(at)?,
-        outbox_depth: int_of(d, "outboxDepth").map_err(at)?.unwrap_or(0).max(0) as u64,
+        outbox_depth: int_of(d, "outboxDepth")
+            .map_err(at)?
+            .unwrap_or(0)
+            .clamp(0, i32::MAX as i64) as u64,
         oldest_unsent: time_of(d, "oldestUnsent").map_err(at)?,
         last_drill: time_of(d, "lastDrill").map_err(at)?,
         selftest_at: time_of(d, "selftestAt").map_err(at)?,
@@ -185,7 +188,15 @@ pub fn readiness_of(d: &Value) -> Result<Readiness> {
         disk_free_bytes: int_of(d, "diskFreeBytes")
             .map_err(at)?
             .map(|b| b.max(0) as u64),
-        clock_offset_secs: int_of(d, "clockOffsetSecs").map_err(at)?,
+        clock_offset_secs: match int_of(d, "clockOffsetSecs").map_err(at)? {
+            // a year either way is already absurd; beyond it the report's arithmetic is refused
+            Some(o) if o.abs() > 366 * 24 * 3600 => {
+                return Err(Error::Input(format!(
+                    "Device {id}: clockOffsetSecs {o} is more than a year"
+                )))
+            }
+            o => o,
+        },
         snapshot_at: time_of(d, "snapshotAt").map_err(at)?,
     })
 }
@@ -193,6 +204,8 @@ pub fn readiness_of(d: &Value) -> Result<Readiness> {
 /// What a heartbeat did.
 #[derive(Debug, Clone)]
 pub struct Beat {
+    /// When the answer arrived (this PC's clock), for the clock offset.
+    pub answered_at: DateTime<Utc>,
     /// Bytes of the request body sent and of the answer read.
     pub sent: usize,
     pub received: u64,
@@ -206,6 +219,7 @@ pub fn heartbeat(client: &Client, r: &Readiness) -> Result<Beat> {
     let entry = json!({"resource": resource, "request": {"method": "PUT", "url": device_search(&r.device_id)}});
     let sent = serde_json::to_vec(&entry).map(|b| b.len()).unwrap_or(0);
     let (answers, received, server_time) = client.batch(vec![entry], 256 * 1024)?;
+    let answered_at = Utc::now();
     let status = answers[0]["response"]["status"].as_str().unwrap_or("");
     if !(status.starts_with("200") || status.starts_with("201")) {
         return Err(Error::Input(format!(
@@ -218,6 +232,7 @@ pub fn heartbeat(client: &Client, r: &Readiness) -> Result<Beat> {
         )));
     }
     Ok(Beat {
+        answered_at,
         sent,
         received,
         server_time,
@@ -298,6 +313,41 @@ mod tests {
                 < 4096
         );
         assert_eq!(readiness_of(&d).ok(), Some(r));
+    }
+
+    #[test]
+    fn an_absurd_clock_offset_is_refused_not_a_panic() {
+        let mut d = device_resource(&Readiness {
+            device_id: "x".into(),
+            label: "x".into(),
+            at: Utc::now(),
+            app_version: "0.1.0".into(),
+            packs: vec![],
+            roster_version: None,
+            last_sync: None,
+            outbox_depth: 0,
+            oldest_unsent: None,
+            last_drill: None,
+            selftest_at: None,
+            selftest: None,
+            selftest_failing: vec![],
+            disk_free_bytes: None,
+            clock_offset_secs: Some(0),
+            snapshot_at: None,
+        });
+        for e in d["extension"].as_array_mut().into_iter().flatten() {
+            if e["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("clockOffsetSecs"))
+            {
+                e["valueInteger"] = json!(i64::MAX);
+            }
+        }
+        let e = readiness_of(&d)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("more than a year"), "{e}");
     }
 
     #[test]

@@ -75,11 +75,24 @@ export function modal(node: HTMLElement, opts: { onescape?: () => void } = {}) {
       if (at !== -1) stack.splice(at, 1);
       // back to the control that opened it, when it is still on the screen
       queueMicrotask(() => {
-        if (stack.length) return;
-        if (opener && opener.isConnected && !opener.hasAttribute("disabled")) opener.focus();
+        const top = stack[stack.length - 1];
+        const usable = opener && opener.isConnected && !opener.hasAttribute("disabled");
+        // a dialog still open under this one keeps the focus: its opener if that is inside
+        // it (a field of the finalize dialog under the locked screen), else its first control
+        if (top && !(usable && top.contains(opener))) {
+          if (!top.contains(document.activeElement)) (focusables(top)[0] ?? top).focus();
+          return;
+        }
+        if (usable) opener.focus();
       });
     },
   };
+}
+
+/** Enter that confirms (not one that commits an input method's conversion: WebKit reports
+ * `isComposing` false on it, keyCode 229 tells). */
+export function isConfirmingEnter(e: KeyboardEvent): boolean {
+  return e.key === "Enter" && !e.isComposing && e.keyCode !== 229;
 }
 
 /** Svelte action: the element takes the focus when it appears (a screen's first control), unless

@@ -91,9 +91,12 @@ describe("expandDate: times", () => {
 });
 
 describe("expandDate: month and day without a year", () => {
-  it("takes this Japan-time year", () => {
+  it("takes the year that puts the day nearest today (Japan time)", () => {
     expect(d("11/22")).toBe("2026/11/22");
-    expect(d("1/5")).toBe("2026/01/05");
+    expect(d("1/5")).toBe("2027/01/05"); // 45 days ahead, not 320 days back
+    expect(d("6/1")).toBe("2026/06/01");
+    // just after New Year in Japan (15:30 UTC on 31 December): 12/31 is last night
+    expect(dt("12/31 23:50", new Date("2026-12-31T15:30:00Z"))).toBe("2026/12/31 23:50");
     expect(d("11月22日")).toBe("2026/11/22");
     expect(d("１１／２２")).toBe("2026/11/22");
     expect(dt("11/22")).toBe("2026/11/22 14:05");

@@ -77,8 +77,13 @@ export function expandDate(input: string, kind: "date" | "datetime", now: Date):
     rest = s.slice(m[0].length);
   } else if ((m = /^(\d{1,2})\/(\d{1,2})(?![\d/])/.exec(s) ?? /^(\d{1,2})月(\d{1,2})日/.exec(s))) {
     const [mm, dd] = [Number(m[1]), Number(m[2])];
-    day = new Date(Date.UTC(y, mm - 1, dd));
-    if (mm < 1 || mm > 12 || day.getUTCMonth() !== mm - 1 || day.getUTCDate() !== dd) return null;
+    // the year that puts the day nearest today (12/31 typed on 1 January is last night)
+    const today = Date.UTC(y, mo, d);
+    const candidates = [y - 1, y, y + 1]
+      .map((yy) => new Date(Date.UTC(yy, mm - 1, dd)))
+      .filter((c) => c.getUTCMonth() === mm - 1 && c.getUTCDate() === dd);
+    if (mm < 1 || mm > 12 || !candidates.length) return null;
+    day = candidates.reduce((a, b) => (Math.abs(b.getTime() - today) < Math.abs(a.getTime() - today) ? b : a));
     rest = s.slice(m[0].length);
   }
 
