@@ -122,7 +122,9 @@ describe("expandDate: Japan time, whatever the machine's zone", () => {
     expect(d("昨日", nye)).toBe("2026/12/31");
     expect(dt("y 23:00", nye)).toBe("2026/12/31 23:00");
     expect(dt("-1h", nye)).toBe("2026/12/31 23:30");
-    expect(d("11/22", nye)).toBe("2027/11/22"); // the Japan-time year, not the UTC one
+    expect(d("11/22", nye)).toBe("2026/11/22"); // the nearest: 40 days back
+    // half a year away either way: nearest to the Japan-time day (a UTC day would pick 2026)
+    expect(d("7/2", nye)).toBe("2027/07/02");
     expect(dt("14:30", nye)).toBe("2027/01/01 14:30");
   });
   it("is still the same day just before 15:00 UTC", () => {
