@@ -63,13 +63,12 @@ fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The host name, for a PC without a `[fleet] label`.
-fn host_name() -> String {
+/// This PC's host name, if it has one (the fleet label's default, the audit head's source).
+pub(crate) fn host_name() -> Option<String> {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "ward-pc".into())
 }
 
 impl Hikae {
@@ -136,7 +135,12 @@ impl Hikae {
             .max();
         Ok(Readiness {
             device_id: self.device_id()?,
-            label: cfg.fleet.label.clone().unwrap_or_else(host_name),
+            label: cfg
+                .fleet
+                .label
+                .clone()
+                .or_else(host_name)
+                .unwrap_or_else(|| "ward-pc".into()),
             at: Utc::now(),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             packs,

@@ -327,7 +327,6 @@ pub fn check(trusted: &Trusted, f: &Fetched, now: DateTime<Utc>) -> Result<(Upda
             root.version, root.expires
         )));
     }
-    // a rotated timestamp or snapshot key: what they vouched for before is checked afresh
     // a timestamp or snapshot key taken away (rotated after a compromise): what it vouched for
     // may have been fast-forwarded, so those two floors start again (TUF 5.3.11); the targets
     // floor never does
@@ -350,7 +349,6 @@ pub fn check(trusted: &Trusted, f: &Fetched, now: DateTime<Utc>) -> Result<(Upda
     };
     let reset = removed("timestamp") || removed("snapshot");
     let floor = |name: &str, v: u64| if reset && name != "targets" { 0 } else { v };
-    let rotated = |_: &str| reset;
     // 2. the timestamp: signed, never older, not expired
     let ts: Timestamp = verified(
         "timestamp",
@@ -383,7 +381,7 @@ pub fn check(trusted: &Trusted, f: &Fetched, now: DateTime<Utc>) -> Result<(Upda
         snapshot: trusted.snapshot,
         targets: trusted.targets,
     };
-    if ts.snapshot.version == trusted.snapshot && !rotated("snapshot") && f.snapshot.is_none() {
+    if ts.snapshot.version == trusted.snapshot && !reset && f.snapshot.is_none() {
         return Ok((Update::Unchanged, next));
     }
     // 3. the snapshot: exactly the bytes the timestamp pins

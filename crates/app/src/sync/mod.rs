@@ -62,11 +62,7 @@ impl sync::Outbox for Hikae {
         let source = format!(
             "Hikae {} on {}",
             env!("CARGO_PKG_VERSION"),
-            std::fs::read_to_string("/etc/hostname")
-                .map(|h| h.trim().to_string())
-                .ok()
-                .filter(|h| !h.is_empty())
-                .unwrap_or_else(|| "this PC".into())
+            crate::fleet::host_name().unwrap_or_else(|| "this PC".into())
         );
         let resource = hikae_domain::audit::fhir_chain_head(seq, &hash, Utc::now(), &source);
         Ok(Some((
