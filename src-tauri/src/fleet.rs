@@ -42,6 +42,24 @@ pub async fn fleet_status(state: State<'_, AppState>) -> CmdResult<FleetReport> 
     )?)
 }
 
+/// The administrator's channel, when a check is due: verified and installed like
+/// `hikae fleet update`, fetched without holding the data.
+fn channel_round(state: &AppState) -> CmdResult<()> {
+    let plan = {
+        let mut app = state.lock()?;
+        if app.is_locked() || !app.channel_due()? {
+            return Ok(());
+        }
+        app.channel_prepare()?
+    };
+    let Some(plan) = plan else {
+        return Ok(());
+    };
+    let fetched = hikae_app::channel::fetch(&plan);
+    state.lock()?.channel_done(&plan, fetched)?;
+    Ok(())
+}
+
 /// Once a minute: the self-test when a day has passed, the heartbeat when it is due.
 pub fn start_background(handle: AppHandle) {
     std::thread::spawn(move || loop {
@@ -79,5 +97,6 @@ pub fn start_background(handle: AppHandle) {
         if due.is_some() {
             let _ = beat(&state);
         }
+        let _ = channel_round(&state);
     });
 }

@@ -14,6 +14,7 @@ mod audit_review;
 pub mod authoring;
 mod batch;
 mod carry;
+pub mod channel;
 mod checklist;
 pub mod config;
 mod continuity;

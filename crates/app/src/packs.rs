@@ -24,7 +24,7 @@ impl Hikae {
         &self.rules
     }
 
-    fn current_version(&self, pack_id: &str) -> Option<String> {
+    pub(crate) fn current_version(&self, pack_id: &str) -> Option<String> {
         let installed = self.packs.active(pack_id);
         let builtin =
             (self.builtin.manifest.id == pack_id).then(|| self.builtin.manifest.version.clone());
@@ -51,6 +51,17 @@ impl Hikae {
                 "installing a pack needs the administrator's name (--by)".into(),
             ));
         }
+        self.install_pack_as(archive, signature, by)
+    }
+
+    /// The install itself: a signed archive is its own authority (the channel installs with
+    /// no administrator at the keyboard, as a fetched roster does).
+    pub(crate) fn install_pack_as(
+        &mut self,
+        archive: &[u8],
+        signature: Option<&str>,
+        by: &str,
+    ) -> Result<(String, String, Option<String>)> {
         let (pack, previous) = self
             .packs
             .install(archive, signature, &self.rules, |id| {
@@ -185,6 +196,77 @@ impl Hikae {
     }
 }
 
+impl Hikae {
+    /// Makes `want` the keys the channel vouches for: each is trusted for its role (kept in
+    /// the encrypted store, marked as the channel's), and keys the channel added before but no
+    /// longer lists are revoked. Keys an administrator or the system file trusts are not
+    /// touched. Returns (added, revoked).
+    pub(crate) fn set_channel_keys(
+        &mut self,
+        want: &[(KeyRole, String)],
+    ) -> Result<(usize, usize)> {
+        let have = self.store.trust_values(TRUSTED_KEY)?;
+        for (role, k) in want {
+            let other = match role {
+                KeyRole::Packs => &self.roster_keys,
+                KeyRole::Rosters => &self.rules.trusted_keys,
+            };
+            if other.contains(k) || want.iter().any(|(r, x)| x == k && r != role) {
+                return Err(Error::Conflict(format!(
+                    "key {k} would be trusted for both packs and rosters: refused"
+                )));
+            }
+        }
+        let mut added = 0;
+        for (role, k) in want {
+            let value = format!("{} {CHANNEL_MARK}", role.as_str());
+            let key = format!("{TRUSTED_KEY}{k}");
+            let now = have
+                .iter()
+                .find(|(x, _)| *x == key)
+                .map(|(_, v)| v.as_str());
+            if now == Some(value.as_str()) {
+                continue;
+            }
+            if now.is_some_and(|v| !v.ends_with(CHANNEL_MARK) && !v.starts_with(REVOKED)) {
+                continue; // trusted by an administrator already: theirs to remove
+            }
+            let e = Event::new(&self.actor, Action::Settings).detail(format!(
+                "trusted signing key for {} {k} (from the channel)",
+                role.as_str()
+            ));
+            self.store.audit_with_next_write(e);
+            self.store.set_trust_value(&key, &value)?;
+            added += 1;
+        }
+        let mut revoked = 0;
+        for (key, v) in &have {
+            let k = &key[TRUSTED_KEY.len()..];
+            if v.ends_with(CHANNEL_MARK) && !want.iter().any(|(_, x)| x == k) {
+                let e = Event::new(&self.actor, Action::Settings).detail(format!(
+                    "signing key {k} revoked (no longer in the channel)"
+                ));
+                self.store.audit_with_next_write(e);
+                self.store
+                    .set_trust_value(key, &format!("{REVOKED} {CHANNEL_MARK}"))?;
+                revoked += 1;
+            }
+        }
+        let config = crate::config::load(&self.data_dir)?;
+        let encrypted = self.key.is_some();
+        let keys = trusted_keys(&mut self.store, &config, encrypted)?;
+        self.rules.trusted_keys = keys.packs;
+        self.roster_keys = keys.rosters;
+        self.load_installed();
+        Ok((added, revoked))
+    }
+}
+
+/// What marks a trusted key the channel added (the value after its role).
+const CHANNEL_MARK: &str = "(channel)";
+/// The role of a key the channel revoked (the trust table keeps every row).
+const REVOKED: &str = "revoked";
+
 /// What a trusted signing key may sign: template packs or staff rosters, never both (a key
 /// that signs templates must not be able to make someone an administrator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +301,11 @@ impl TrustedKeys {
     /// Adds `key` for the roles `role` names: "packs", "rosters", or anything else (entries
     /// from before roles existed, a bare key line) for both.
     fn add(&mut self, key: String, role: &str) {
+        // "packs (channel)" is a pack key; a revoked one signs nothing
+        let role = role.split_whitespace().next().unwrap_or("");
+        if role == REVOKED {
+            return;
+        }
         if role != "rosters" {
             self.packs.push(key.clone());
         }

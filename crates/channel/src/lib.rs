@@ -64,6 +64,9 @@ pub struct Timestamp {
     pub kind: String,
     pub version: u64,
     pub expires: DateTime<Utc>,
+    /// The root version in force when this was signed: a PC that trusts an older root fetches
+    /// the newer ones first (so an unchanged check is one request; see [`check`]).
+    pub root_version: u64,
     pub snapshot: MetaRef,
 }
 
@@ -93,6 +96,10 @@ pub struct Target {
     pub kind: TargetKind,
     pub length: u64,
     pub sha256: String,
+    /// A pack's or roster's own minisign signature (its author's key, which the PC must trust
+    /// for that role): the channel vouches for the release, the signature for the content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,7 +356,18 @@ pub fn check(trusted: &Trusted, f: &Fetched, now: DateTime<Utc>) -> Result<(Upda
     };
     let reset = removed("timestamp") || removed("snapshot");
     let floor = |name: &str, v: u64| if reset && name != "targets" { 0 } else { v };
-    // 2. the timestamp: signed, never older, not expired
+    // 2. the timestamp: signed under a root this PC has (read before the signature only to
+    // say so: a refusal either way), never older, not expired
+    let claimed = serde_json::from_slice::<Value>(f.timestamp)
+        .ok()
+        .and_then(|v| v["signed"]["root_version"].as_u64())
+        .unwrap_or(0);
+    if claimed > root.version {
+        return Err(err(format!(
+            "timestamp.json was signed under root.json version {claimed}, and this PC has verified only version {}: the newer root(s) were not fetched",
+            root.version
+        )));
+    }
     let ts: Timestamp = verified(
         "timestamp",
         f.timestamp,
@@ -496,6 +514,8 @@ pub fn check_target<'a>(targets: &'a Targets, path: &str, bytes: &[u8]) -> Resul
     }
     Ok(t)
 }
+
+pub mod publish;
 
 #[cfg(test)]
 mod tests;

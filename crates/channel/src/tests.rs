@@ -98,6 +98,7 @@ impl Channel {
                             kind: TargetKind::Pack,
                             length: b.len() as u64,
                             sha256: sha256_hex(b),
+                            signature: None,
                         },
                     )
                 })
@@ -115,6 +116,7 @@ impl Channel {
             kind: "timestamp".into(),
             version: v,
             expires: ts_expires,
+            root_version: 1,
             snapshot: meta_ref(v, &sfile),
         };
         let tsfile = sign("timestamp", v, &ts, &signers(&[&self.ts])).expect("timestamp");
@@ -313,6 +315,7 @@ fn a_signature_by_the_wrong_key_or_for_another_role_is_refused() {
         kind: "timestamp".into(),
         version: 1,
         expires: now() + Duration::days(1),
+        root_version: 1,
         snapshot: meta_ref(1, &sfile),
     };
     let tsfile = sign("timestamp", 1, &ts, &signers(&[&c.ts])).expect("sign");
@@ -334,6 +337,7 @@ fn a_signature_by_the_wrong_key_or_for_another_role_is_refused() {
         kind: "timestamp".into(),
         version: 1,
         expires: now() + Duration::days(1),
+        root_version: 1,
         snapshot: meta_ref(1, &as_snapshot),
     };
     let tsfile = sign("timestamp", 1, &ts, &signers(&[&c.ts])).expect("sign");
@@ -443,6 +447,7 @@ fn a_pin_that_is_not_a_sha256_is_refused_not_a_panic() {
         kind: "timestamp".into(),
         version: 1,
         expires: now() + Duration::days(1),
+        root_version: 1,
         snapshot: MetaRef {
             version: 1,
             length: rel.1.len() as u64,
@@ -458,4 +463,162 @@ fn a_pin_that_is_not_a_sha256_is_refused_not_a_panic() {
     };
     let e = refused(check(&c.trusted(), &f, now()));
     assert!(e.contains("64 hex digits"), "{e}");
+}
+
+mod publishing {
+    use super::super::publish::*;
+    use super::*;
+
+    struct Admin {
+        keys: Keys,
+        root_file: Vec<u8>,
+        root: Root,
+    }
+
+    fn admin() -> Admin {
+        let mut keys = Keys::default();
+        let mut publics: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (name, n) in [
+            ("root", 2),
+            ("timestamp", 1),
+            ("snapshot", 1),
+            ("targets", 1),
+        ] {
+            for _ in 0..n {
+                let (p, s) = new_key().expect("key");
+                assert_eq!(public_of(&s).expect("public"), p);
+                match name {
+                    "root" => keys.root.push((key_id(&p), s)),
+                    "timestamp" => keys.timestamp.push((key_id(&p), s)),
+                    "snapshot" => keys.snapshot.push((key_id(&p), s)),
+                    _ => keys.targets.push((key_id(&p), s)),
+                }
+                publics.entry(name).or_default().push(p);
+            }
+        }
+        let r = root(1, &publics, 2, now() + Duration::days(365)).expect("root");
+        let root_file = sign_root(&r, &keys.root).expect("sign");
+        Admin {
+            keys,
+            root_file,
+            root: r,
+        }
+    }
+
+    fn target(bytes: &[u8]) -> Target {
+        Target {
+            kind: TargetKind::Config,
+            length: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn published_releases_verify_and_a_resigned_timestamp_is_unchanged() {
+        let a = admin();
+        let e = Expiry::default();
+        let t0 = Trusted::first(&a.root_file).expect("first");
+        let files = BTreeMap::from([("config/ward.toml".to_string(), target(b"[fleet]\n"))]);
+        let r1 = release(&a.root, None, files.clone(), &a.keys, &e, now(), false).expect("r1");
+        let (ts, sn, tg) = (
+            r1.timestamp.clone(),
+            r1.snapshot.clone().expect("snapshot"),
+            r1.targets.clone().expect("targets"),
+        );
+        let f = Fetched {
+            roots: vec![],
+            timestamp: &ts,
+            snapshot: Some(&sn),
+            targets: Some(&tg),
+        };
+        let (u, t1) = check(&t0, &f, now()).expect("check");
+        assert!(matches!(u, Update::New(ref t) if t.targets == files));
+        // the publisher builds on what it verifies
+        let cur = current(&a.root_file, &ts, &sn, &tg).expect("current");
+        let r2 = release(
+            &a.root,
+            Some(&cur),
+            files.clone(),
+            &a.keys,
+            &e,
+            now(),
+            false,
+        )
+        .expect("r2");
+        assert!(
+            r2.targets.is_none() && r2.snapshot.is_none(),
+            "only a timestamp"
+        );
+        let f = Fetched {
+            roots: vec![],
+            timestamp: &r2.timestamp,
+            snapshot: None,
+            targets: None,
+        };
+        let (u, t2) = check(&t1, &f, now()).expect("unchanged");
+        assert_eq!(u, Update::Unchanged);
+        assert_eq!(t2.timestamp, 2);
+        // a tampered channel folder is not signed over
+        let mut bad = tg.clone();
+        let last = bad.len() - 3;
+        bad[last] ^= 1;
+        let e2 = current(&a.root_file, &ts, &sn, &bad)
+            .err()
+            .expect("refused");
+        assert!(e2.to_string().contains("does not verify"), "{e2}");
+    }
+
+    #[test]
+    fn a_rotated_key_needs_both_roots_and_an_unfetched_root_is_noticed() {
+        let a = admin();
+        let e = Expiry::default();
+        let t0 = Trusted::first(&a.root_file).expect("first");
+        let (p, s) = new_key().expect("key");
+        let r2 = rotated(
+            &a.root,
+            "timestamp",
+            std::slice::from_ref(&p),
+            1,
+            now() + Duration::days(365),
+        )
+        .expect("rotated");
+        assert_eq!(r2.version, 2);
+        assert_eq!(r2.roles["root"].threshold, 2);
+        let r2_file = sign_root(&r2, &a.keys.root).expect("sign");
+        let mut keys = a.keys;
+        let old_ts = std::mem::replace(&mut keys.timestamp, vec![(key_id(&p), s)]);
+        let files = BTreeMap::from([("config/ward.toml".to_string(), target(b"x"))]);
+        let rel = release(&r2, None, files, &keys, &e, now(), false).expect("release");
+        let (sn, tg) = (rel.snapshot.expect("s"), rel.targets.expect("t"));
+        // the PC has not fetched root 2: the timestamp says so
+        let f = Fetched {
+            roots: vec![],
+            timestamp: &rel.timestamp,
+            snapshot: Some(&sn),
+            targets: Some(&tg),
+        };
+        let msg = refused(check(&t0, &f, now()));
+        assert!(msg.contains("newer root(s) were not fetched"), "{msg}");
+        let f = Fetched {
+            roots: vec![&r2_file],
+            timestamp: &rel.timestamp,
+            snapshot: Some(&sn),
+            targets: Some(&tg),
+        };
+        let (_, t1) = check(&t0, &f, now()).expect("rotated");
+        assert_eq!(t1.root.version, 2);
+        // the retired timestamp key signs nothing now
+        keys.timestamp = old_ts;
+        let files = BTreeMap::from([("config/ward.toml".to_string(), target(b"y"))]);
+        let rel = release(&r2, None, files, &keys, &e, now(), false).expect("release");
+        let f = Fetched {
+            roots: vec![],
+            timestamp: &rel.timestamp,
+            snapshot: rel.snapshot.as_deref(),
+            targets: rel.targets.as_deref(),
+        };
+        let msg = refused(check(&t1, &f, now()));
+        assert!(msg.contains("0 valid signature(s)"), "{msg}");
+    }
 }

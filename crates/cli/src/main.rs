@@ -173,6 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return security::sign_roster(&file, &key)
         }
         Command::Pack(cmd) if !pack::needs_data(&cmd) => return pack::run(None, cmd),
+        Command::Fleet(cmd) if !fleet::needs_data(&cmd) => return fleet::run_authoring(cmd),
         _ => {}
     }
     let mut app = open(data_dir, demo)?;

@@ -25,6 +25,10 @@
 //! kind = "ai"                             # ai | idp | ehr | other
 //! name = "生成AI文書作成サービス"
 //! url = "https://ai.example-hospital.jp/health"
+//! [channel]                               # the administrator's signed distribution channel
+//! url = "https://fleet.example-hospital.jp/hikae/"   # a static folder (or:)
+//! folder = "/var/lib/hikae/channel"       # a drop folder endpoint management fills
+//! check_minutes = 60
 //! ```
 //! The `[sync]` endpoint is probed as the EHR (`/metadata`) unless an `ehr` service is listed.
 
@@ -54,7 +58,65 @@ pub struct Config {
     pub snapshot: SnapshotConfig,
     #[serde(default)]
     pub fleet: FleetConfig,
+    #[serde(default)]
+    pub channel: ChannelConfig,
 }
+
+/// Where this PC looks for the administrator's signed channel (packs, rosters, keys, a config
+/// fragment): a static folder over HTTPS, or a local drop folder. Both are checked the same
+/// way; what is trusted comes from the channel's pinned root, not from here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub folder: Option<PathBuf>,
+    /// Minutes between checks (desktop app); 0 checks only on demand.
+    #[serde(default = "default_check_minutes")]
+    pub check_minutes: u64,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        ChannelConfig {
+            url: None,
+            folder: None,
+            check_minutes: default_check_minutes(),
+        }
+    }
+}
+
+fn default_check_minutes() -> u64 {
+    60
+}
+
+impl ChannelConfig {
+    /// What is wrong with the section, naming the setting.
+    pub fn check(&self) -> Result<()> {
+        let url = self.url.as_deref().filter(|u| !u.trim().is_empty());
+        if url.is_some() && self.folder.is_some() {
+            return Err(Error::Input(
+                "config.toml [channel]: set url or folder, not both".into(),
+            ));
+        }
+        if self.check_minutes > 7 * 24 * 60 {
+            return Err(Error::Input(format!(
+                "config.toml [channel] check_minutes = {}: use 0 (on demand only) to 10080",
+                self.check_minutes
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn configured(&self) -> bool {
+        self.url.as_deref().is_some_and(|u| !u.trim().is_empty()) || self.folder.is_some()
+    }
+}
+
+/// The sections a channel's shared config fragment may set. Never `[packs]` or `[tls]`
+/// (trusted keys and certificate paths) nor `[channel]` itself.
+pub const FRAGMENT_SECTIONS: [&str; 5] = ["monitor", "sync", "snapshot", "fleet", "roster"];
 
 /// The readiness heartbeat (a FHIR `Device` per PC on the `[sync]` endpoint).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -353,7 +415,84 @@ impl Config {
         })
     }
 
+    /// Takes each section the fragment `text` (from `origin`) names in place of this
+    /// config's; returns the section names. The fragment must parse as a config, name only
+    /// [`FRAGMENT_SECTIONS`], and leave every section valid; otherwise nothing changes.
+    pub fn merge_fragment(&mut self, text: &str, origin: &Path) -> Result<Vec<String>> {
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|e| Error::Input(format!("{}: {}", origin.display(), e.message())))?;
+        let names: Vec<String> = table.keys().cloned().collect();
+        if let Some(bad) = names
+            .iter()
+            .find(|n| !FRAGMENT_SECTIONS.contains(&n.as_str()))
+        {
+            return Err(Error::Input(format!(
+                "{}: a shared config fragment may set only [{}], not [{bad}]",
+                origin.display(),
+                FRAGMENT_SECTIONS.join("], [")
+            )));
+        }
+        let frag = Config::parse(text, origin)?;
+        let mut next = self.clone();
+        for n in &names {
+            match n.as_str() {
+                "monitor" => next.monitor = frag.monitor.clone(),
+                "sync" => next.sync = frag.sync.clone(),
+                "snapshot" => next.snapshot = frag.snapshot.clone(),
+                "fleet" => next.fleet = frag.fleet.clone(),
+                "roster" => next.roster = frag.roster.clone(),
+                _ => {}
+            }
+        }
+        let within = |e: Error| Error::Input(format!("{}: {e}", origin.display()));
+        next.snapshot.check().map_err(within)?;
+        next.fleet.check().map_err(within)?;
+        *self = next;
+        Ok(names)
+    }
+
     pub fn to_toml(&self) -> Result<String> {
         toml::to_string_pretty(self).map_err(|e| Error::Input(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fragment_replaces_only_its_sections_and_never_keys_or_tls() {
+        let mut c = Config::parse(
+            "[packs]\ntrusted_keys = [\"RWQkeep\"]\n[sync]\nendpoint = \"https://old.example.jp/fhir\"\n[fleet]\nlabel = \"5E-1\"\n",
+            Path::new("config.toml"),
+        )
+        .expect("config");
+        let o = Path::new("channel:config/ward.toml");
+        let names = c
+            .merge_fragment(
+                "[sync]\nendpoint = \"https://new.example.jp/fhir\"\n[monitor]\ninterval_secs = 45\n",
+                o,
+            )
+            .expect("merge");
+        assert_eq!(names, ["monitor", "sync"]);
+        assert_eq!(
+            c.sync.endpoint.as_deref(),
+            Some("https://new.example.jp/fhir")
+        );
+        assert_eq!(c.monitor.interval_secs, 45);
+        assert_eq!(c.fleet.label.as_deref(), Some("5E-1"), "untouched");
+        for bad in [
+            "[packs]\ntrusted_keys = [\"RWQevil\"]\n",
+            "[tls]\nca_file = \"/tmp/evil.pem\"\n",
+            "[channel]\nfolder = \"/tmp\"\n",
+            "[snapshot]\nrefresh_minutes = 0\n",
+            "[sync\n",
+        ] {
+            let before = c.to_toml().expect("toml");
+            let e = c.merge_fragment(bad, o).expect_err(bad).to_string();
+            assert!(e.contains("channel:config/ward.toml"), "{bad}: {e}");
+            assert_eq!(c.to_toml().expect("toml"), before, "{bad} changed nothing");
+        }
+        assert_eq!(c.packs.trusted_keys, ["RWQkeep"]);
     }
 }

@@ -17,6 +17,7 @@
 //!
 //! It depends on `hikae-domain` only.
 
+pub mod channel;
 pub mod fhir;
 pub mod fleet;
 pub mod monitor;
