@@ -63,6 +63,7 @@ fn main() {
         app.channel_check().expect("first").expect("configured");
         let mut times = Vec::with_capacity(runs);
         let mut cost = (0, 0);
+        let seen = server.requests();
         for _ in 0..runs {
             let t = Instant::now();
             let c = app.channel_check().expect("check").expect("configured");
@@ -78,6 +79,13 @@ fn main() {
             cost.0,
             cost.1
         );
+        if name.starts_with("HTTP") {
+            println!(
+                "  {:<16} the server answered {} requests for {runs} checks",
+                "",
+                server.requests() - seen
+            );
+        }
     }
     // the floor: the same GET with nothing around it
     let agent: ureq::Agent = ureq::Agent::config_builder()

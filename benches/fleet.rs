@@ -53,6 +53,8 @@ fn pc(i: usize) -> Readiness {
         disk_free_bytes: Some(40 << 30),
         clock_offset_secs: Some((i % 3) as i64 - 1),
         snapshot_at: None,
+        channel_release: None,
+        channel_refused: None,
     }
 }
 

@@ -369,6 +369,14 @@ fn each_attack_is_refused_through_either_transport_and_what_is_installed_stays()
     bad[mid] ^= 0xff;
     std::fs::write(&target, &bad).expect("tamper");
     refused("tampered target", "changed after publishing, refused");
+    // the readiness report carries the refusal, and the release this PC still follows
+    for pc in &pcs {
+        let r = pc.app().readiness().expect("readiness");
+        // release 2's metadata verified; one of its files did not
+        assert_eq!(r.channel_release, Some(2), "{r:?}");
+        let why = r.channel_refused.expect("refusal in the readiness report");
+        assert!(why.contains("changed after publishing"), "{why}");
+    }
     std::fs::write(&target, &real).expect("mend");
     for pc in &pcs {
         let c = pc
@@ -377,6 +385,8 @@ fn each_attack_is_refused_through_either_transport_and_what_is_installed_stays()
             .expect("check")
             .expect("configured");
         assert!(c.installed.iter().any(|i| i.contains("0.3.0")), "{c:?}");
+        let r = pc.app().readiness().expect("readiness");
+        assert_eq!((r.channel_release, r.channel_refused), (Some(2), None));
     }
     let good = pcs[0].state();
     let refused = |what: &str, needle: &str| {
@@ -393,6 +403,12 @@ fn each_attack_is_refused_through_either_transport_and_what_is_installed_stays()
     // 2. rolled-back metadata: release 1's files put back
     desk.put_meta(&release1);
     refused("rollback", "rollback refused");
+    for pc in &pcs {
+        let r = pc.app().readiness().expect("readiness");
+        assert_eq!(r.channel_release, Some(2), "{r:?}");
+        let why = r.channel_refused.expect("refusal in the readiness report");
+        assert!(why.contains("rollback refused"), "{why}");
+    }
     desk.put_meta(&release2);
 
     // 3. mixed releases: release 3's timestamp and snapshot with release 2's targets

@@ -40,6 +40,8 @@ fn ready(label: &str) -> Readiness {
         disk_free_bytes: Some(20 << 30),
         clock_offset_secs: Some(0),
         snapshot_at: None,
+        channel_release: None,
+        channel_refused: None,
     }
 }
 

@@ -133,6 +133,11 @@ impl Hikae {
             .into_iter()
             .map(|w| w.as_of)
             .max();
+        // the channel, when this PC follows one
+        let channel = self
+            .channel_status()
+            .ok()
+            .filter(|c| c.source.is_some() && c.root_version.is_some());
         Ok(Readiness {
             device_id: self.device_id()?,
             label: cfg
@@ -170,6 +175,16 @@ impl Hikae {
                 .device_get(CLOCK_OFFSET)?
                 .and_then(|s| s.parse().ok()),
             snapshot_at,
+            channel_release: channel.as_ref().and_then(|c| c.release),
+            channel_refused: channel
+                .and_then(|c| c.result)
+                .and_then(|r| {
+                    // a refused round, or a round whose metadata verified but a file did not
+                    r.strip_prefix("refused: ")
+                        .or_else(|| r.strip_prefix("partly refused: "))
+                        .map(str::to_string)
+                })
+                .map(|r| r.chars().take(300).collect()),
         })
     }
 

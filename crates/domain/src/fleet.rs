@@ -43,6 +43,12 @@ pub struct Readiness {
     /// When the ward snapshot was last refreshed (when snapshots are configured).
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub snapshot_at: Option<DateTime<Utc>>,
+    /// The signed channel's release this PC follows (when a channel is configured).
+    #[serde(default)]
+    pub channel_release: Option<u64>,
+    /// Why the channel's last check was refused, if it was (stale, tampered, a key missing).
+    #[serde(default)]
+    pub channel_refused: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +107,15 @@ pub enum Flag {
         has: Option<u64>,
         newest: u64,
     },
+    /// The channel's last check was refused: nothing new reaches this PC.
+    ChannelRefused {
+        reason: String,
+    },
+    /// An older channel release than the newest one in the fleet.
+    ChannelBehind {
+        has: u64,
+        newest: u64,
+    },
     /// No drill ended within the limit (or never).
     NoRecentDrill {
         days: Option<i64>,
@@ -145,6 +160,7 @@ impl Default for Limits {
 pub struct Newest {
     pub packs: Vec<(String, String)>,
     pub roster: Option<u64>,
+    pub channel: Option<u64>,
 }
 
 /// Orders dotted versions numerically ("0.10.0" after "0.9.1"); text parts compare as text.
@@ -173,6 +189,7 @@ impl Newest {
         Newest {
             packs,
             roster: reports.iter().filter_map(|r| r.roster_version).max(),
+            channel: reports.iter().filter_map(|r| r.channel_release).max(),
         }
     }
 }
@@ -239,6 +256,16 @@ pub fn assess(r: &Readiness, now: DateTime<Utc>, newest: &Newest, limits: &Limit
             });
         }
     }
+    if let Some(reason) = &r.channel_refused {
+        flags.push(Flag::ChannelRefused {
+            reason: reason.clone(),
+        });
+    }
+    if let (Some(has), Some(n)) = (r.channel_release, newest.channel) {
+        if has < n {
+            flags.push(Flag::ChannelBehind { has, newest: n });
+        }
+    }
     match r.last_drill {
         Some(t) if now - (t - offset) <= limits.drill => {}
         t => flags.push(Flag::NoRecentDrill {
@@ -263,10 +290,12 @@ impl Flag {
             Flag::NotSeen { .. } => 2,
             Flag::PackBehind { .. } => 3,
             Flag::RosterBehind { .. } => 4,
-            Flag::NoRecentDrill { .. } => 5,
-            Flag::ClockOff { .. } => 6,
-            Flag::SelfTestStale { .. } => 7,
-            Flag::SelfTestWarn { .. } => 8,
+            Flag::ChannelRefused { .. } => 5,
+            Flag::ChannelBehind { .. } => 6,
+            Flag::NoRecentDrill { .. } => 7,
+            Flag::ClockOff { .. } => 8,
+            Flag::SelfTestStale { .. } => 9,
+            Flag::SelfTestWarn { .. } => 10,
         }
     }
 
@@ -287,6 +316,12 @@ impl Flag {
                 "職員名簿 v{}（最新 v{newest}） / roster behind",
                 has.map(|v| v.to_string()).unwrap_or_else(|| "—".into())
             ),
+            Flag::ChannelRefused { reason } => {
+                format!("配信の確認が拒否 / channel check refused: {reason}")
+            }
+            Flag::ChannelBehind { has, newest } => {
+                format!("配信 リリース{has}（最新 {newest}） / channel release behind")
+            }
             Flag::NoRecentDrill { days: Some(d) } => {
                 format!("訓練{d}日間なし / no drill for {d} days")
             }
@@ -325,6 +360,8 @@ mod tests {
             disk_free_bytes: Some(10 << 30),
             clock_offset_secs: Some(1),
             snapshot_at: None,
+            channel_release: None,
+            channel_refused: None,
         }
     }
 
@@ -357,6 +394,28 @@ mod tests {
         assert!(
             assess(&r, now, &newest, &l).is_empty(),
             "recent unsent is normal"
+        );
+
+        // the channel: a refused check, and a release behind the fleet's newest
+        let mut ahead = ok.clone();
+        ahead.channel_release = Some(5);
+        let mut r = ok.clone();
+        r.channel_release = Some(4);
+        r.channel_refused = Some("timestamp.json expired".into());
+        let both = Newest::of(&[ahead.clone(), r.clone()]);
+        assert!(assess(&ahead, now, &both, &l).is_empty());
+        assert_eq!(
+            assess(&r, now, &both, &l),
+            vec![
+                Flag::ChannelRefused {
+                    reason: "timestamp.json expired".into()
+                },
+                Flag::ChannelBehind { has: 4, newest: 5 }
+            ]
+        );
+        assert!(
+            assess(&ok, now, &both, &l).is_empty(),
+            "no channel, no flag"
         );
 
         let mut r = ok.clone();

@@ -50,6 +50,9 @@ pub fn device_resource(r: &Readiness) -> Value {
     if let Some(v) = r.roster_version {
         versions.push(json!({"type": {"text": "roster"}, "value": v.to_string()}));
     }
+    if let Some(v) = r.channel_release {
+        versions.push(json!({"type": {"text": "channel"}, "value": v.to_string()}));
+    }
     let failing = (!r.selftest_failing.is_empty()).then(|| r.selftest_failing.join(","));
     let ext: Vec<Value> = [
         ext_time("reportedAt", Some(r.at)),
@@ -63,6 +66,7 @@ pub fn device_resource(r: &Readiness) -> Value {
         ext_bytes("diskFreeBytes", r.disk_free_bytes),
         ext_int("clockOffsetSecs", r.clock_offset_secs),
         ext_time("snapshotAt", r.snapshot_at),
+        ext_str("channelRefused", r.channel_refused.as_deref()),
     ]
     .into_iter()
     .flatten()
@@ -135,6 +139,7 @@ pub fn readiness_of(d: &Value) -> Result<Readiness> {
     let mut packs = Vec::new();
     let mut app_version = String::new();
     let mut roster_version = None;
+    let mut channel_release = None;
     for v in d["version"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
         let kind = v["type"]["text"].as_str().unwrap_or("");
         let value = v["value"].as_str().unwrap_or("").to_string();
@@ -142,6 +147,12 @@ pub fn readiness_of(d: &Value) -> Result<Readiness> {
             app_version = value;
         } else if let Some(p) = kind.strip_prefix("pack:") {
             packs.push((p.to_string(), value));
+        } else if kind == "channel" {
+            channel_release = Some(value.parse::<u64>().map_err(|_| {
+                Error::Input(format!(
+                    "Device {id}: channel release {value:?} is not a number"
+                ))
+            })?);
         } else if kind == "roster" {
             roster_version = Some(value.parse::<u64>().map_err(|_| {
                 Error::Input(format!(
@@ -198,6 +209,10 @@ pub fn readiness_of(d: &Value) -> Result<Readiness> {
             o => o,
         },
         snapshot_at: time_of(d, "snapshotAt").map_err(at)?,
+        channel_release,
+        channel_refused: ext(d, "channelRefused")
+            .and_then(|e| e["valueString"].as_str())
+            .map(|s| s.chars().take(300).collect()),
     })
 }
 
@@ -304,6 +319,8 @@ mod tests {
             disk_free_bytes: Some(12 << 30),
             clock_offset_secs: Some(-3),
             snapshot_at: None,
+            channel_release: Some(12),
+            channel_refused: Some("timestamp.json expired".into()),
         };
         let d = device_resource(&r);
         assert!(
@@ -334,6 +351,8 @@ mod tests {
             disk_free_bytes: None,
             clock_offset_secs: Some(0),
             snapshot_at: None,
+            channel_release: None,
+            channel_refused: None,
         });
         for e in d["extension"].as_array_mut().into_iter().flatten() {
             if e["url"]

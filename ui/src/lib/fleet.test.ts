@@ -6,7 +6,7 @@ import type { Flag, FleetReport, FleetRow, Readiness } from "./types";
 const readiness = (device_id: string, over: Partial<Readiness> = {}): Readiness => ({
   device_id, label: `PC ${device_id}`, at: "2026-11-22T05:00:00Z", app_version: "0.1.0", packs: [["hikae-default", "0.2.0"]],
   roster_version: 4, last_sync: null, outbox_depth: 0, oldest_unsent: null, last_drill: null, selftest_at: null, selftest: "pass",
-  selftest_failing: [], disk_free_bytes: null, clock_offset_secs: 0, snapshot_at: null, ...over,
+  selftest_failing: [], disk_free_bytes: null, clock_offset_secs: 0, snapshot_at: null, channel_release: null, channel_refused: null, ...over,
 });
 const row = (id: string, flags: Flag[]): FleetRow => ({ report: readiness(id), flags });
 const report = (rows: FleetRow[]): FleetReport => ({ at: "2026-11-22T06:00:00Z", endpoint: "https://fhir.example.test", rows, unreadable: [] });
@@ -17,6 +17,8 @@ const every: Flag[] = [
   { kind: "not_seen", hours: 30 },
   { kind: "pack_behind", pack: "hikae-default", has: "0.1.0", newest: "0.2.0" },
   { kind: "roster_behind", has: 2, newest: 4 },
+  { kind: "channel_refused", reason: "the timestamp expired on 2026-11-20" },
+  { kind: "channel_behind", has: 3, newest: 5 },
   { kind: "no_recent_drill", days: 200 },
   { kind: "clock_off", secs: -600 },
   { kind: "self_test_stale", days: 2 },
@@ -31,6 +33,8 @@ describe("flagText", () => {
       "30時間応答なし",
       "パック hikae-default 0.1.0（最新 0.2.0）",
       "職員名簿 v2（最新 v4）",
+      "配信の確認が拒否されています：the timestamp expired on 2026-11-20",
+      "配信リリース 3（最新 5）",
       "訓練200日間なし",
       "時計のずれ −600秒",
       "自己診断が2日以上前",
@@ -44,6 +48,8 @@ describe("flagText", () => {
       "Not heard from for 30 h",
       "Pack hikae-default 0.1.0 (newest 0.2.0)",
       "Staff roster v2 (newest v4)",
+      "Channel check refused: the timestamp expired on 2026-11-20",
+      "Channel release 3 (newest 5)",
       "No drill for 200 days",
       "Clock off by −600 s",
       "Last self-test 2 or more days ago",

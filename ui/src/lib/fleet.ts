@@ -37,6 +37,8 @@ export function flagText(lang: Lang, flag: Flag): string {
         : tf(lang, "fleetFlagRosterBehind", { has: flag.has, newest: flag.newest });
     case "no_recent_drill":
       return flag.days === null ? t(lang, "fleetFlagNeverDrilled") : tf(lang, "fleetFlagNoDrill", { days: flag.days });
+    case "channel_refused": return tf(lang, "fleetFlagChannelRefused", { reason: flag.reason });
+    case "channel_behind": return tf(lang, "fleetFlagChannelBehind", { has: flag.has, newest: flag.newest });
     case "clock_off": return tf(lang, "fleetFlagClockOff", { secs: signed(flag.secs) });
     case "self_test_stale":
       return flag.days === null ? t(lang, "fleetFlagSelfTestNever") : tf(lang, "fleetFlagSelfTestStale", { days: flag.days });

@@ -467,6 +467,8 @@ const T = {
   fleetFlagPackMissing: ["パック {pack} 未導入（最新 {newest}）", "Pack {pack} not installed (newest {newest})"],
   fleetFlagRosterBehind: ["職員名簿 v{has}（最新 v{newest}）", "Staff roster v{has} (newest v{newest})"],
   fleetFlagRosterMissing: ["職員名簿 未導入（最新 v{newest}）", "Staff roster not installed (newest v{newest})"],
+  fleetFlagChannelRefused: ["配信の確認が拒否されています：{reason}", "Channel check refused: {reason}"],
+  fleetFlagChannelBehind: ["配信リリース {has}（最新 {newest}）", "Channel release {has} (newest {newest})"],
   fleetFlagNoDrill: ["訓練{days}日間なし", "No drill for {days} days"],
   fleetFlagNeverDrilled: ["訓練の記録なし", "No drill on record"],
   fleetFlagClockOff: ["時計のずれ {secs}秒", "Clock off by {secs} s"],

@@ -673,12 +673,20 @@ clock_offset_secs: number | null,
 /**
  * When the ward snapshot was last refreshed (when snapshots are configured).
  */
-snapshot_at: string | null, };
+snapshot_at: string | null, 
+/**
+ * The signed channel's release this PC follows (when a channel is configured).
+ */
+channel_release: number | null, 
+/**
+ * Why the channel's last check was refused, if it was (stale, tampered, a key missing).
+ */
+channel_refused: string | null, };
 
 /**
  * What makes a PC unready, most urgent first (the order of the report).
  */
-export type Flag = { "kind": "self_test_failing", checks: Array<string>, } | { "kind": "unsent_old", hours: number, records: number, } | { "kind": "not_seen", hours: number, } | { "kind": "pack_behind", pack: string, has: string, newest: string, } | { "kind": "roster_behind", has: number | null, newest: number, } | { "kind": "no_recent_drill", days: number | null, } | { "kind": "clock_off", secs: number, } | { "kind": "self_test_stale", days: number | null, } | { "kind": "self_test_warn", checks: Array<string>, };
+export type Flag = { "kind": "self_test_failing", checks: Array<string>, } | { "kind": "unsent_old", hours: number, records: number, } | { "kind": "not_seen", hours: number, } | { "kind": "pack_behind", pack: string, has: string, newest: string, } | { "kind": "roster_behind", has: number | null, newest: number, } | { "kind": "channel_refused", reason: string, } | { "kind": "channel_behind", has: number, newest: number, } | { "kind": "no_recent_drill", days: number | null, } | { "kind": "clock_off", secs: number, } | { "kind": "self_test_stale", days: number | null, } | { "kind": "self_test_warn", checks: Array<string>, };
 
 /**
  * One PC in the fleet report.
