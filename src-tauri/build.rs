@@ -65,6 +65,8 @@ fn main() {
             "new_record_from_snapshot",
             "heartbeat",
             "fleet_status",
+            "channel_status",
+            "channel_update",
         ]),
     ))
     .expect("tauri build configuration");

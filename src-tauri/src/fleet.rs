@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Manager, State};
 
+use hikae_app::auth::Permission;
+use hikae_app::channel::{ChannelCheck, ChannelStatus};
 use hikae_app::fleet::{FleetReport, Heartbeat};
 
 use crate::error::CmdResult;
@@ -40,6 +42,30 @@ pub async fn fleet_status(state: State<'_, AppState>) -> CmdResult<FleetReport> 
         found,
         &hikae_app::fleet::Limits::default(),
     )?)
+}
+
+/// The signed channel as this PC knows it (administrators).
+#[tauri::command]
+pub async fn channel_status(state: State<'_, AppState>) -> CmdResult<ChannelStatus> {
+    let app = state.lock()?;
+    app.require(Permission::Administer)?;
+    Ok(app.channel_status()?)
+}
+
+/// Checks the channel now, due or not (administrators); fetched without holding the data.
+/// `None` when no channel is configured.
+#[tauri::command]
+pub async fn channel_update(state: State<'_, AppState>) -> CmdResult<Option<ChannelCheck>> {
+    let plan = {
+        let mut app = state.lock()?;
+        app.require(Permission::Administer)?;
+        app.channel_prepare()?
+    };
+    let Some(plan) = plan else {
+        return Ok(None);
+    };
+    let fetched = hikae_app::channel::fetch(&plan);
+    Ok(Some(state.lock()?.channel_done(&plan, fetched)?))
 }
 
 /// The administrator's channel, when a check is due: verified and installed like

@@ -234,6 +234,8 @@ fn main() {
             snapshot::refresh_snapshot,
             fleet::heartbeat,
             fleet::fleet_status,
+            fleet::channel_status,
+            fleet::channel_update,
             snapshot::new_record_from_snapshot,
         ])
         .run(tauri::generate_context!());

@@ -154,6 +154,8 @@ fn declarations() -> Vec<Decl> {
         hikae_app::fleet::FleetRow,
         hikae_app::fleet::FleetReport,
         hikae_app::fleet::Heartbeat,
+        hikae_app::channel::ChannelStatus,
+        hikae_app::channel::ChannelCheck,
     ]
 }
 

@@ -60,3 +60,42 @@ def test_the_fleet_screen_lists_every_pc_and_what_needs_attention(driver_server,
         finally:
             d.quit()
         assert fhir_stats(fhir_server).get("Device") == 3
+
+
+def test_this_pc_checks_the_signed_channel_from_the_fleet_screen(driver_server):
+    """A drop-folder channel published by the CLI: the screen shows the pinned root, "Check now"
+    verifies and installs the release (a config fragment), and the state then shows release 1."""
+    with tempfile.TemporaryDirectory(prefix="hikae-e2e-channel-") as t:
+        root = Path(t)
+        channel, keys, admin = root / "channel", root / "keys", root / "admin"
+        run = lambda *a: subprocess.run([str(CLI), *a], check=True, stdout=subprocess.DEVNULL)
+        run("fleet", "channel-init", str(channel), "--keys", str(keys))
+        (root / "ward.toml").write_text("[monitor]\ninterval_secs = 45\n")
+        run("fleet", "publish", str(channel), "--keys", str(keys), "--config", str(root / "ward.toml"))
+        admin.mkdir()
+        run("--data-dir", str(admin), "templates")
+        (admin / "config.toml").write_text(f'[channel]\nfolder = "{channel}"\ncheck_minutes = 0\n')
+        run("--data-dir", str(admin), "fleet", "channel-trust", str(channel / "root.json"))
+        d = new_session([DEMO, "--data-dir", str(admin)])
+        try:
+            d.find_element(By.ID, "user").clear()
+            d.find_element(By.ID, "user").send_keys("管理者 例示")
+            d.find_element(By.ID, "start").click()
+            d.find_element(By.ID, "nav-fleet").click()
+            state = WebDriverWait(d, 15).until(lambda x: x.find_element(By.ID, "channel-state"))
+            assert state.get_attribute("data-root") == "1"
+            assert state.get_attribute("data-release") == "0", "nothing fetched yet"
+            d.find_element(By.ID, "channel-check").click()
+            done = WebDriverWait(d, 15).until(lambda x: x.find_element(By.ID, "channel-checked"))
+            assert "1 件を導入しました" in done.text, done.text
+            assert not d.find_elements(By.ID, "channel-refused")
+            WebDriverWait(d, 15).until(
+                lambda x: x.find_element(By.ID, "channel-state").get_attribute("data-release") == "1")
+            assert "interval_secs = 45" in (admin / "config.toml").read_text()
+            # unchanged now: one request
+            d.find_element(By.ID, "channel-check").click()
+            WebDriverWait(d, 15).until(
+                lambda x: x.find_element(By.ID, "channel-checked").get_attribute("data-requests") == "1")
+            shot(d, "71-fleet-channel")
+        finally:
+            d.quit()

@@ -65,6 +65,9 @@ pub(super) struct Audited<'c> {
     pub(super) path: PathBuf,
 }
 
+/// The last entry's (seq, hash), and the hash of the entry at a given seq.
+pub type AuditHead = (Option<(i64, String)>, Option<String>);
+
 impl Audited<'_> {
     /// Appends `e` in this write's transaction; its sequence number.
     pub(super) fn log(&mut self, e: &Event) -> Result<i64> {
@@ -194,7 +197,7 @@ impl Store {
     }
 
     /// The last entry's (seq, hash), and the hash of the entry at `seq` (the anchor's).
-    pub fn audit_head(&self, seq: Option<i64>) -> Result<(Option<(i64, String)>, Option<String>)> {
+    pub fn audit_head(&self, seq: Option<i64>) -> Result<AuditHead> {
         let last = self
             .conn
             .query_row(

@@ -4,7 +4,7 @@ import type {
   Patient, AppInfo, Exported, Printed, Printer, Procedures, BatchProgress, RecordView, RowSummary, RunView, Saved, AuditView,
   SessionView, SetupView, TemplateInfo, Values, SyncStatus, SyncProgress, SyncOutcome, Reconciliation, StatusView, ServiceKind, DowntimeScope,
   Downtime, Scenario, DrillReport, DrillSummary, PrintPackRequest, PaperEntry, Census, PatientSummary, SnapshotRefresh, Carried, Phrase,
-  FleetReport, Heartbeat,
+  FleetReport, Heartbeat, ChannelStatus, ChannelCheck,
 } from "./types";
 
 export const api = {
@@ -123,6 +123,10 @@ export const api = {
   fleetStatus: () => invoke<FleetReport>("fleet_status"),
   /** Sends this PC's readiness heartbeat now (it is also sent every [fleet] heartbeat_minutes). */
   heartbeat: () => invoke<Heartbeat>("heartbeat"),
+  /** The signed channel as this PC knows it (administrators; no network). */
+  channelStatus: () => invoke<ChannelStatus>("channel_status"),
+  /** Checks the channel now and installs what a verified release lists; null: none configured. */
+  channelUpdate: () => invoke<ChannelCheck | null>("channel_update"),
 };
 
 function channel(onMessage: (p: BatchProgress) => void): Channel<BatchProgress> {

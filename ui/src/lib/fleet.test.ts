@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { flagText, heartbeatText, packsText, rosterText, seenText, severity, signed, summary, summaryText } from "./fleet";
-import type { Flag, FleetReport, FleetRow, Readiness } from "./types";
+import { channelCheckText, flagText, heartbeatText, packsText, rosterText, seenText, severity, signed, summary, summaryText } from "./fleet";
+import type { ChannelCheck, Flag, FleetReport, FleetRow, Readiness } from "./types";
 
 // fictional PCs only
 const readiness = (device_id: string, over: Partial<Readiness> = {}): Readiness => ({
@@ -120,5 +120,20 @@ describe("cells", () => {
     const h = { device_id: "d", endpoint: "https://fhir.example.test", requests: 2, bytes_sent: 1834, bytes_received: 512, clock_offset_secs: -3 };
     expect(heartbeatText("ja", h)).toBe("この端末の状態を送信しました（1,834バイト、時計のずれ −3秒）");
     expect(heartbeatText("en", { ...h, clock_offset_secs: null })).toBe("This PC's status was sent (1,834 bytes, clock offset unknown)");
+  });
+});
+
+describe("channelCheckText", () => {
+  const check = (over: Partial<ChannelCheck> = {}): ChannelCheck => ({
+    source: "https://channel.example.test/", release: 3, root_version: 1, unchanged: true, installed: [], refused: [], requests: 1, bytes: 412, ...over,
+  });
+  it("says an unchanged release and its requests", () => {
+    expect(channelCheckText("ja", check())).toBe("リリース 3 から変更はありません（1 リクエスト）");
+    expect(channelCheckText("en", check())).toBe("Release 3 unchanged (1 request(s))");
+  });
+  it("counts what was installed", () => {
+    const c = check({ unchanged: false, installed: ["packs/ward-east.hikaepack: ward-east 0.3.0"], requests: 4 });
+    expect(channelCheckText("ja", c)).toBe("リリース 3：1 件を導入しました");
+    expect(channelCheckText("en", c)).toBe("Release 3: 1 installed");
   });
 });

@@ -3,7 +3,7 @@
 import { jstDateTime } from "./census";
 import { shortJst, todayJst } from "./continuity";
 import { t, tf, type Lang } from "./i18n";
-import type { Flag, FleetReport, Heartbeat, Readiness } from "./types";
+import type { ChannelCheck, Flag, FleetReport, Heartbeat, Readiness } from "./types";
 
 export type Severity = "urgent" | "attention";
 
@@ -88,4 +88,11 @@ export function seenText(iso: string, reportAt: string): string {
 export function heartbeatText(lang: Lang, h: Heartbeat): string {
   const offset = h.clock_offset_secs === null ? t(lang, "fleetOffsetUnknown") : tf(lang, "fleetSecs", { n: signed(h.clock_offset_secs) });
   return tf(lang, "fleetSent", { bytes: h.bytes_sent.toLocaleString("en-US"), offset });
+}
+
+/** What one channel check did, in words: unchanged, or how many files came (refusals apart). */
+export function channelCheckText(lang: Lang, c: ChannelCheck): string {
+  return c.unchanged && c.refused.length === 0
+    ? tf(lang, "channelUnchanged", { release: c.release, requests: c.requests })
+    : tf(lang, "channelUpdated", { release: c.release, installed: c.installed.length });
 }

@@ -22,5 +22,5 @@ export type {
   CensusRow, WardCopy, Census, SnapshotAllergy, SnapshotMedication, SnapshotProblem, SnapshotVital, SnapshotDocument,
   PatientSummary, SnapshotRefresh,
   // the fleet: each PC's readiness heartbeat and the administrator's report
-  SelfTestVerdict, Readiness, Flag, FleetRow, FleetReport, Heartbeat,
+  SelfTestVerdict, Readiness, Flag, FleetRow, FleetReport, Heartbeat, ChannelStatus, ChannelCheck,
 } from "./generated/types";

@@ -63,6 +63,7 @@ pub struct Fetch {
 
 /// What one check did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChannelCheck {
     pub source: String,
     /// The release (targets version) this PC now follows.
@@ -77,10 +78,12 @@ pub struct ChannelCheck {
 
 /// The channel as this PC knows it (`hikae fleet channel`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChannelStatus {
     pub source: Option<String>,
     pub root_version: Option<u64>,
     pub release: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub checked_at: Option<DateTime<Utc>>,
     pub result: Option<String>,
     /// Path → SHA-256 of each file installed from the channel.
@@ -365,8 +368,8 @@ impl Hikae {
 
     /// A pack from the channel: signed by a trusted pack key, like any install.
     fn channel_pack(&mut self, path: &str, bytes: &[u8], sig: Option<&str>) -> Result<String> {
-        let (pack, _) = hikae_packs::install::validate(bytes, sig, &self.rules)
-            .map_err(|p| crate::pack_error(p))?;
+        let (pack, _) =
+            hikae_packs::install::validate(bytes, sig, &self.rules).map_err(crate::pack_error)?;
         let (id, version) = (pack.manifest.id.clone(), pack.manifest.version.clone());
         if let Some(cur) = self.current_version(&id) {
             let (c, n) = (

@@ -719,3 +719,21 @@ export type Heartbeat = { device_id: string, endpoint: string, requests: number,
  * This PC's clock minus the server's, as this heartbeat measured it.
  */
 clock_offset_secs: number | null, };
+
+/**
+ * The channel as this PC knows it (`hikae fleet channel`).
+ */
+export type ChannelStatus = { source: string | null, root_version: number | null, release: number | null, checked_at: string | null, result: string | null, 
+/**
+ * Path → SHA-256 of each file installed from the channel.
+ */
+installed: { [key in string]: string }, };
+
+/**
+ * What one check did.
+ */
+export type ChannelCheck = { source: string, 
+/**
+ * The release (targets version) this PC now follows.
+ */
+release: number, root_version: number, unchanged: boolean, installed: Array<string>, refused: Array<string>, requests: number, bytes: number, };
