@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +122,13 @@ def app(driver_server):
         d.quit()
     except Exception:
         pass
+
+
+def demo_start(driver, name: str) -> None:
+    """An unencrypted (demo) install: no login, the writer's name and 「開始」."""
+    driver.find_element(By.ID, "user").clear()
+    driver.find_element(By.ID, "user").send_keys(name)
+    driver.find_element(By.ID, "start").click()
 
 
 def shot(driver, name: str) -> Path:

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CLI, DEMO, fhir_stats as stats, finalized, new_session, shot
+from conftest import CLI, DEMO, demo_start, fhir_stats as stats, finalized, new_session, shot
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -62,9 +62,7 @@ def test_drill_is_marked_everywhere_never_sent_reported_and_purged(driver_server
         d = new_session([DEMO, "--data-dir", str(data)])
         try:
             # unencrypted (demo) install: no login, so this person may run drills
-            d.find_element(By.ID, "user").clear()
-            d.find_element(By.ID, "user").send_keys("看護師 訓練")
-            d.find_element(By.ID, "start").click()
+            demo_start(d, "看護師 訓練")
 
             # --- start the first scenario ---
             d.find_element(By.ID, "nav-drill").click()

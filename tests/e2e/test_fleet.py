@@ -8,7 +8,7 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CLI, DEMO, axe_violations, fhir_stats, finalized, new_session, shot
+from conftest import CLI, DEMO, demo_start, axe_violations, fhir_stats, finalized, new_session, shot
 
 
 def configure(data: Path, endpoint: str, label: str) -> None:
@@ -36,9 +36,7 @@ def test_the_fleet_screen_lists_every_pc_and_what_needs_attention(driver_server,
         configure(admin, fhir_server, "ADMIN-PC")
         d = new_session([DEMO, "--data-dir", str(admin)])
         try:
-            d.find_element(By.ID, "user").clear()
-            d.find_element(By.ID, "user").send_keys("管理者 例示")
-            d.find_element(By.ID, "start").click()
+            demo_start(d, "管理者 例示")
             d.find_element(By.ID, "nav-fleet").click()
             WebDriverWait(d, 15).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "#fleet-list [data-device]")) == 2)
             # this PC reports itself from the screen
@@ -78,9 +76,7 @@ def test_this_pc_checks_the_signed_channel_from_the_fleet_screen(driver_server):
         run("--data-dir", str(admin), "fleet", "channel-trust", str(channel / "root.json"))
         d = new_session([DEMO, "--data-dir", str(admin)])
         try:
-            d.find_element(By.ID, "user").clear()
-            d.find_element(By.ID, "user").send_keys("管理者 例示")
-            d.find_element(By.ID, "start").click()
+            demo_start(d, "管理者 例示")
             d.find_element(By.ID, "nav-fleet").click()
             state = WebDriverWait(d, 15).until(lambda x: x.find_element(By.ID, "channel-state"))
             assert state.get_attribute("data-root") == "1"
