@@ -177,13 +177,8 @@ impl Hikae {
             snapshot_at,
             channel_release: channel.as_ref().and_then(|c| c.release),
             channel_refused: channel
-                .and_then(|c| c.result)
-                .and_then(|r| {
-                    // a refused round, or a round whose metadata verified but a file did not
-                    r.strip_prefix("refused: ")
-                        .or_else(|| r.strip_prefix("partly refused: "))
-                        .map(str::to_string)
-                })
+                .as_ref()
+                .and_then(|c| c.refusal())
                 .map(|r| r.chars().take(300).collect()),
         })
     }

@@ -26,6 +26,9 @@ const STATE: &str = "channel:state";
 const INSTALLED: &str = "channel:installed:";
 const CHECKED_AT: &str = "channel_checked_at";
 const RESULT: &str = "channel_result";
+/// How a kept result starts: a refused round, or one whose metadata verified but a file did not.
+const REFUSED: &str = "refused: ";
+const PARTLY_REFUSED: &str = "partly refused: ";
 /// Most a metadata file may be.
 const META_MAX: u64 = 1024 * 1024;
 /// Most a distributed file may be.
@@ -88,6 +91,15 @@ pub struct ChannelStatus {
     pub result: Option<String>,
     /// Path → SHA-256 of each file installed from the channel.
     pub installed: BTreeMap<String, String>,
+}
+
+impl ChannelStatus {
+    /// Why the last check was refused (wholly or a file of it), if it was.
+    pub fn refusal(&self) -> Option<&str> {
+        let r = self.result.as_deref()?;
+        r.strip_prefix(REFUSED)
+            .or_else(|| r.strip_prefix(PARTLY_REFUSED))
+    }
 }
 
 impl Hikae {
@@ -220,7 +232,7 @@ impl Hikae {
         let f = match fetched {
             Ok(f) => f,
             Err(err) => {
-                self.store.device_set(RESULT, &format!("refused: {err}"))?;
+                self.store.device_set(RESULT, &format!("{REFUSED}{err}"))?;
                 let e = Event::new(&self.actor, Action::Sync)
                     .detail(format!("channel check of {src} refused: {err}"))
                     .failed();
@@ -316,7 +328,7 @@ impl Hikae {
             &if out.refused.is_empty() {
                 format!("ok: {summary}")
             } else {
-                format!("partly refused: {summary}")
+                format!("{PARTLY_REFUSED}{summary}")
             },
         )?;
         let mut e = Event::new(&self.actor, Action::Sync).detail(format!(
