@@ -158,6 +158,13 @@ fn a_discharge_summary_for_a_snapshot_patient_conforms_to_jp_clins() {
     let enc = &of("Encounter").next().expect("encounter")["resource"];
     assert_eq!(enc["status"], "finished");
     assert!(enc["period"]["end"].is_string() && enc["period"]["start"].is_string());
+    // why the patient was in, as the EHR wrote it; its diagnosis list (the chief complaint's
+    // Condition is not in the document) would not resolve, so it is left out
+    assert!(enc["reasonCode"][0]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("入院")));
+    assert!(enc["serviceType"]["text"].is_string());
+    assert!(enc.get("diagnosis").is_none(), "{enc}");
 }
 
 #[test]

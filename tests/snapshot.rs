@@ -582,7 +582,11 @@ fn the_cli_refreshes_and_shows_the_census_and_a_patient() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains(&b.name) && out.contains("アレルギー:"),
+        out.contains(&b.name)
+            && out.contains("アレルギー:")
+            && out.contains(&format!("診療科: {}", b.department))
+            && out.contains(&format!("入院理由: {}", b.reason))
+            && out.contains(&format!("主訴: {}", b.complaint)),
         "{out}"
     );
     let o = cli(dir.path(), &["snapshot", "show", "00000000"]);
@@ -667,6 +671,12 @@ fn the_print_pack_leads_with_the_census_and_a_page_per_patient() {
     for a in &b.allergies {
         assert!(page.contains(a.as_str()), "{a} on {page}");
     }
+    let flat: String = page.split_whitespace().collect();
+    let reason: String = b.reason.split_whitespace().collect();
+    assert!(
+        flat.contains(&b.department) && flat.contains(&reason) && flat.contains(&b.complaint),
+        "the stay's department and reason on {page}"
+    );
     assert!(
         page.find("アレルギー") < page.find("内服・注射"),
         "allergies before medications"
@@ -760,6 +770,34 @@ fn a_record_started_from_the_census_fills_itself_in_every_built_in_template() {
             .contains(pr.as_str()));
     }
     assert!(rec.values["ward"].as_str() == Some(ward::WARD_NAME));
+    // the stay as the EHR wrote it: department, reason for admission; the problems still
+    // active start the discharge diagnoses
+    assert_eq!(
+        rec.values["department"].as_str(),
+        Some(b.department.as_str())
+    );
+    assert_eq!(
+        rec.values["admission_reason"].as_str(),
+        Some(b.reason.as_str())
+    );
+    assert_eq!(
+        rec.values["chief_complaint"].as_str(),
+        Some(b.complaint.as_str())
+    );
+    for pr in &b.problems {
+        assert!(rec.values["discharge_diagnosis"]
+            .as_str()
+            .is_some_and(|d| d.contains(pr.as_str())));
+    }
+    let marked = rec.context.prefill.clone().expect("mark").fields;
+    for f in [
+        "department",
+        "chief_complaint",
+        "admission_reason",
+        "discharge_diagnosis",
+    ] {
+        assert!(marked.iter().any(|m| m == f), "{f} marked in {marked:?}");
+    }
     assert!(rec.values["attending"]
         .as_str()
         .is_some_and(|a| a.ends_with("医師")));

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CLI, DEMO, ROOT, axe_violations, fhir_stats as stats, new_session, shot
@@ -102,6 +103,9 @@ def test_census_summary_and_a_prefilled_discharge_summary_to_the_ehr(driver_serv
             WebDriverWait(d, 10).until(lambda x: x.find_elements(By.CSS_SELECTOR, "#summary-allergies li"))
             assert "電子カルテの控え" in d.find_element(By.ID, "summary-as-of").text
             assert len(d.find_elements(By.CSS_SELECTOR, "#summary-medications li")) >= 5
+            summary_department = d.find_element(By.ID, "summary-department").text
+            summary_reason = d.find_element(By.ID, "summary-reason").text.removeprefix("入院理由").strip()
+            assert summary_department and summary_reason
             shot(d, "31-patient-summary")
             a11y += axe_violations(d, "patient summary")
             assert not a11y, "axe-core found WCAG 2.2 AA violations:\n" + "\n".join(a11y)
@@ -110,9 +114,13 @@ def test_census_summary_and_a_prefilled_discharge_summary_to_the_ehr(driver_serv
             d.find_element(By.CSS_SELECTOR, '#summary-new-record [data-template="discharge-summary"]').click()
             WebDriverWait(d, 10).until(lambda x: x.find_elements(By.ID, "prefill-note"))
             marked = {m.get_attribute("data-field") for m in d.find_elements(By.CSS_SELECTOR, ".prefilled-mark")}
-            assert {"admission_date", "attending", "allergies", "admission_diagnosis", "discharge_meds"} <= marked, marked
+            assert {"admission_date", "department", "ward", "attending", "chief_complaint", "admission_reason", "allergies",
+                    "admission_diagnosis", "discharge_diagnosis", "discharge_meds"} <= marked, marked
+            # the department and reason for admission as the EHR wrote them, shown on the summary too
+            assert d.find_element(By.ID, "f-department").get_attribute("value") == summary_department
+            assert d.find_element(By.ID, "f-admission_reason").get_attribute("value") == summary_reason
             prefilled_chars = 0
-            for f in ["admission_date", "ward", "attending", "allergies", "admission_diagnosis"]:
+            for f in sorted(marked - {"discharge_meds"}):
                 v = d.find_element(By.ID, f"f-{f}").get_attribute("value")
                 assert v, f
                 prefilled_chars += len(v)
@@ -133,10 +141,14 @@ def test_census_summary_and_a_prefilled_discharge_summary_to_the_ehr(driver_serv
                 if not fd.get("required") or fid in marked or fd["type"] == "table":
                     continue
                 value = fixture[fid]
-                if fid == "discharge_date":  # after the (prefilled) admission date
-                    value = time.strftime("%Y/%m/%d", time.gmtime(time.time() + 9 * 3600))
                 el = d.find_element(By.ID, f"f-{fid}")
-                if fd["type"] == "select":
+                if fid == "discharge_date":
+                    # today, after the (prefilled) admission date: "t" and Enter (both ways)
+                    el.send_keys("t", Keys.ENTER)
+                    today = time.strftime("%Y/%m/%d", time.gmtime(time.time() + 9 * 3600))
+                    WebDriverWait(d, 5).until(lambda _: el.get_attribute("value") == today)
+                    typed += 2
+                elif fd["type"] == "select":
                     el.find_element(By.CSS_SELECTOR, f'option[value="{value}"]').click()
                     typed += 1
                 else:
@@ -161,6 +173,8 @@ def test_census_summary_and_a_prefilled_discharge_summary_to_the_ehr(driver_serv
         assert bundle["meta"]["profile"] == ["http://jpfhir.jp/fhir/clins/StructureDefinition/JP_Bundle_eDischargeSummary"]
         types = [e["resource"]["resourceType"] for e in bundle["entry"]]
         assert "Condition" in types and types.count("Patient") == 1
+        enc = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Encounter")
+        assert enc["reasonCode"][0]["text"] == summary_reason, enc
         pat = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
         assert pat["identifier"][0]["system"] == PATIENT_SYSTEM
         assert pat["identifier"][0]["value"] in identity

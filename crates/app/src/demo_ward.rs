@@ -87,6 +87,60 @@ const PROBLEMS: [(&str, &str); 8] = [
     ("I639", "脳梗塞"),
     ("K566", "腸閉塞"),
 ];
+/// A stay as the EHR describes it (JP-CLINS `JP_Encounter_eCS`).
+struct Admission {
+    /// `Encounter.reasonCode`: why the patient was admitted.
+    reason: &'static str,
+    /// `Encounter.serviceType`: the department in charge.
+    department: &'static str,
+    /// The chief complaint: a Condition the Encounter lists with diagnosis use `CC`.
+    complaint: &'static str,
+}
+
+/// The stay of a patient whose first problem is `PROBLEMS[i]`.
+const ADMISSIONS: [Admission; 8] = [
+    Admission {
+        reason: "発熱と湿性咳嗽が続き、SpO2 91%（室内気）と低酸素血症を認めたため入院加療とした。",
+        department: "呼吸器内科",
+        complaint: "3日前からの発熱、湿性咳嗽、労作時の息切れ",
+    },
+    Admission {
+        reason: "血圧 190/110 mmHg と高値が続き、頭痛を伴うため降圧調整目的で入院とした。",
+        department: "循環器内科",
+        complaint: "頭痛、ふらつき",
+    },
+    Admission {
+        reason: "血糖 420 mg/dL と高血糖が続き、口渇・倦怠感が強いため血糖コントロール目的で入院とした。",
+        department: "糖尿病内科",
+        complaint: "口渇、多尿、全身倦怠感",
+    },
+    Admission {
+        reason: "労作時の息切れと両下肢の浮腫が増悪し、体重が1週間で4kg増えたため入院とした。",
+        department: "循環器内科",
+        complaint: "労作時の息切れ、両下肢のむくみ",
+    },
+    Admission {
+        reason: "38℃台の発熱と排尿時痛が続き、経口摂取も低下したため抗菌薬点滴目的で入院とした。",
+        department: "腎臓内科",
+        complaint: "発熱、排尿時痛、食欲低下",
+    },
+    Admission {
+        reason: "自宅で転倒し右股関節痛のため歩行不能となり、手術目的で入院とした。",
+        department: "整形外科",
+        complaint: "転倒後の右股関節痛、歩行不能",
+    },
+    Admission {
+        reason: "起床時からの右上下肢の脱力と構音障害のため救急搬送され、入院とした。",
+        department: "脳神経内科",
+        complaint: "右手足の脱力、ろれつが回らない",
+    },
+    Admission {
+        reason: "腹痛と嘔吐が続き、腹部X線で鏡面像を認めたため絶食・減圧目的で入院とした。",
+        department: "消化器外科",
+        complaint: "腹痛、嘔吐、排便・排ガスの停止",
+    },
+];
+const _: () = assert!(ADMISSIONS.len() == PROBLEMS.len());
 
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);
@@ -117,6 +171,27 @@ fn name(family: &str, given: &str, rep: &str) -> Value {
         "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation", "valueCode": rep}]})
 }
 
+/// The chief complaint of a stay as JP-CLINS has it: a Condition (resolved by now, so not among
+/// the active problems) that the Encounter lists with diagnosis use `CC`, its text on the
+/// reference. Returns the Condition's batch entry and the Encounter's `diagnosis`.
+fn chief_complaint(patient: &str, id: &str, text: &str, onset: &str) -> (Value, Value) {
+    let condition = put(json!({
+        "resourceType": "Condition", "id": id,
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "resolved"}]},
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "encounter-diagnosis"}]}],
+        "code": {"text": text},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "onsetDateTime": onset,
+    }));
+    let diagnosis = json!([{
+        "condition": {"reference": format!("Condition/{id}"), "display": text},
+        "use": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/diagnosis-role", "code": "CC", "display": "Chief complaint"}]},
+        "rank": 1,
+    }]);
+    (condition, diagnosis)
+}
+
 /// The fictional patient in bed `bed` (0-based).
 pub struct Bed {
     pub patient: String,
@@ -128,6 +203,10 @@ pub struct Bed {
     pub allergies: Vec<String>,
     pub medications: usize,
     pub problems: Vec<String>,
+    /// The stay's reason, department and chief complaint (`ADMISSIONS`).
+    pub reason: String,
+    pub department: String,
+    pub complaint: String,
 }
 
 /// The ward's resources as batch entries (PUTs with fixed ids) and what each bed holds.
@@ -174,12 +253,21 @@ pub fn ward(seed: u64, beds: usize, now: chrono::DateTime<chrono::Utc>) -> (Vec<
             "address": [{"text": "東京都架空区見本町1-2-3", "postalCode": "100-0000", "country": "JP"}],
         })));
         let eid = format!("w5e-e{b:02}");
+        // the first problem below is PROBLEMS[b % len]: the reason for the stay goes with it
+        let adm = &ADMISSIONS[b % ADMISSIONS.len()];
         let day = 1 + rng.below(20);
+        let start = format!("2026-11-{day:02}T10:00:00+09:00");
+        let (complaint, diagnosis) =
+            chief_complaint(&pid, &format!("w5e-cc{b:02}"), adm.complaint, &start);
+        out.push(complaint);
         out.push(put(json!({
             "resourceType": "Encounter", "id": eid, "status": "in-progress",
             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"},
             "subject": {"reference": format!("Patient/{pid}")},
-            "period": {"start": format!("2026-11-{day:02}T10:00:00+09:00")},
+            "period": {"start": start},
+            "reasonCode": [{"text": adm.reason}],
+            "serviceType": {"text": adm.department},
+            "diagnosis": diagnosis,
             "participant": [{"type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "ATND"}]}],
                 "individual": {"reference": if b % 2 == 0 { "Practitioner/dr-kakuu" } else { "Practitioner/dr-mihon" }}}],
             "location": [{"location": {"reference": format!("Location/{WARD}")}},
@@ -261,6 +349,9 @@ pub fn ward(seed: u64, beds: usize, now: chrono::DateTime<chrono::Utc>) -> (Vec<
             allergies,
             medications: meds,
             problems,
+            reason: adm.reason.to_string(),
+            department: adm.department.to_string(),
+            complaint: adm.complaint.to_string(),
         });
     }
     (out, beds_out)
@@ -284,11 +375,19 @@ pub fn inpatients(patients: &[(String, String)]) -> Vec<Value> {
             "gender": "female", "birthDate": "1950-04-01",
             "address": [{"text": "東京都架空区見本町1-2-3", "postalCode": "100-0000", "country": "JP"}],
         })));
+        let adm = &ADMISSIONS[0];
+        let start = "2026-11-18T10:00:00+09:00";
+        let (complaint, diagnosis) =
+            chief_complaint(&pid, &format!("adm-cc{i}"), adm.complaint, start);
+        out.push(complaint);
         out.push(put(json!({
             "resourceType": "Encounter", "id": format!("adm-e{i}"), "status": "in-progress",
             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"},
             "subject": {"reference": format!("Patient/{pid}")},
-            "period": {"start": "2026-11-18T10:00:00+09:00"},
+            "period": {"start": start},
+            "reasonCode": [{"text": adm.reason}],
+            "serviceType": {"text": adm.department},
+            "diagnosis": diagnosis,
             "location": [{"location": {"reference": format!("Location/{WARD}")}}],
         })));
         let cid = format!("adm-c{i}");

@@ -161,7 +161,24 @@ pub fn summary_document(
                         .unwrap_or("")
                 )),
             ),
-            (b("主治医"), p(r.attending.as_deref().unwrap_or(""))),
+            (
+                b("主治医・診療科"),
+                p(&format!(
+                    "{}　{}",
+                    r.attending.as_deref().unwrap_or(""),
+                    r.department.as_deref().unwrap_or("")
+                )
+                .trim()
+                .to_string()),
+            ),
+            (
+                b("主訴"),
+                p(&r.complaint.as_deref().unwrap_or("").replace('\n', "　")),
+            ),
+            (
+                b("入院理由"),
+                p(&r.reason.as_deref().unwrap_or("").replace('\n', "　")),
+            ),
         ]),
         h2("アレルギー Allergies"),
     ];

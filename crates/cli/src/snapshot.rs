@@ -113,6 +113,15 @@ pub fn run(app: &mut Hikae, cmd: SnapshotCmd) -> anyhow::Result<()> {
                 r.patient_id.as_deref().unwrap_or(&r.patient),
                 r.birth_date.map(|d| d.to_string()).unwrap_or_default()
             )?;
+            if let Some(d) = &r.department {
+                outln!("診療科: {d}")?;
+            }
+            if let Some(x) = &r.complaint {
+                outln!("主訴: {}", x.replace('\n', " / "))?;
+            }
+            if let Some(x) = &r.reason {
+                outln!("入院理由: {}", x.replace('\n', " / "))?;
+            }
             outln!("アレルギー:")?;
             if s.allergies.is_empty() {
                 outln!("  （記録なし。なしを意味しません）")?;

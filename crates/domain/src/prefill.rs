@@ -44,6 +44,9 @@ pub const TEXT_SOURCES: &[(&str, bool)] = &[
     ("encounter.bed", false),
     ("encounter.admitted", true),
     ("encounter.attending", false),
+    ("encounter.department", false),
+    ("encounter.reason", false),
+    ("encounter.chief_complaint", false),
     ("allergies", false),
     ("medications", false),
     ("problems", false),
@@ -171,6 +174,9 @@ fn text_of(s: &PatientSummary, source: &str) -> String {
         "encounter.bed" => opt(&r.bed),
         "encounter.admitted" => date_part(r.admitted.as_deref()),
         "encounter.attending" => opt(&r.attending),
+        "encounter.department" => opt(&r.department),
+        "encounter.reason" => opt(&r.reason),
+        "encounter.chief_complaint" => opt(&r.complaint),
         "allergies" => s
             .allergies
             .iter()

@@ -29,6 +29,12 @@ pub struct CensusRow {
     pub bed: Option<String>,
     pub admitted: Option<String>,
     pub attending: Option<String>,
+    /// Why the patient is in (入院理由): the stay's `Encounter.reasonCode`, as the EHR wrote it.
+    pub reason: Option<String>,
+    /// The department in charge (診療科): the stay's `Encounter.serviceType`.
+    pub department: Option<String>,
+    /// The chief complaint (主訴): what the stay's `Encounter.diagnosis` with use `CC` names.
+    pub complaint: Option<String>,
     /// How many active allergies (0: none recorded, which is not "no allergies").
     pub allergies: usize,
     /// The newest `meta.lastUpdated` among this patient's resources in the copy.

@@ -416,9 +416,12 @@ pub fn document_bundle(
                 Some(&patient),
             );
             if let Some(o) = e.as_object_mut() {
-                // references to the server's Locations and staff do not resolve in a document
+                // references to the server's Locations, staff and diagnoses (the chief
+                // complaint's Condition is not in the document) do not resolve in it
                 o.remove("location");
                 o.remove("participant");
+                o.remove("diagnosis");
+                o.remove("reasonReference");
             }
             e
         }

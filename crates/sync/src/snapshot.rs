@@ -716,9 +716,44 @@ pub fn census_row(
         bed: bed.map(String::from),
         admitted: str_of(&encounter_json["period"]["start"]),
         attending: attending.map(String::from),
+        reason: reasons(&encounter_json["reasonCode"]),
+        department: concept(&encounter_json["serviceType"]),
+        complaint: complaints(&encounter_json["diagnosis"]),
         allergies,
         last_updated: updated,
     }
+}
+
+/// The chief complaints of an Encounter (JP-CLINS): its `diagnosis` entries with use `CC`, by
+/// `rank`, each as the text on the Condition reference (the complaint's Condition is usually
+/// resolved by the time of a summary, so not among the active problems in the copy).
+fn complaints(v: &Value) -> Option<String> {
+    let mut cc: Vec<(i64, String)> = v
+        .as_array()?
+        .iter()
+        .filter(|d| {
+            d["use"]["coding"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["code"] == "CC"))
+        })
+        .filter_map(|d| {
+            let text = str_of(&d["condition"]["display"])?;
+            Some((d["rank"].as_i64().unwrap_or(i64::MAX), text))
+        })
+        .collect();
+    cc.sort_by_key(|(rank, _)| *rank);
+    (!cc.is_empty()).then(|| {
+        cc.into_iter()
+            .map(|(_, t)| t)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// The texts of an Encounter's `reasonCode` list, one per line (the EHR may give several).
+fn reasons(v: &Value) -> Option<String> {
+    let all: Vec<String> = v.as_array()?.iter().filter_map(concept).collect();
+    (!all.is_empty()).then(|| all.join("\n"))
 }
 
 /// The text of a CodeableConcept: its text, else the first coding's display or code.
@@ -968,6 +1003,38 @@ mod tests {
         assert_eq!(
             (b.value.as_str(), b.unit.as_deref()),
             ("128/76", Some("mmHg"))
+        );
+    }
+
+    #[test]
+    fn the_stay_gives_its_reasons_and_department_as_the_ehr_wrote_them() {
+        let row = |e: Value| census_row("p1", "w", None, None, None, &json!({}), &e, 0, None, "s");
+        let e = json!({"reasonCode": [
+                {"text": "肺炎の加療"},
+                {"coding": [{"system": "http://snomed.info/sct", "code": "1", "display": "脱水症"}]},
+                {"text": "  "}],
+            "serviceType": {"coding": [{"code": "01", "display": "内科"}], "text": "呼吸器内科"}});
+        let r = row(e);
+        assert_eq!(r.reason.as_deref(), Some("肺炎の加療\n脱水症"));
+        assert_eq!(r.department.as_deref(), Some("呼吸器内科"));
+        // absent, or not the shape FHIR gives: nothing, never a guess
+        let r = row(json!({"reasonCode": "肺炎", "serviceType": [1]}));
+        assert_eq!((r.reason, r.department), (None, None));
+        assert_eq!(row(json!({"reasonCode": []})).reason, None);
+        // the chief complaint: diagnosis entries with use CC, by rank; other uses are not it
+        let cc = |code: &str, rank: i64, text: &str| {
+            json!({"condition": {"reference": "Condition/c1", "display": text},
+                "use": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/diagnosis-role", "code": code}]},
+                "rank": rank})
+        };
+        let r = row(
+            json!({"diagnosis": [cc("AD", 1, "肺炎"), cc("CC", 2, "息切れ"), cc("CC", 1, "発熱"),
+            {"condition": {"reference": "Condition/c2"}, "use": {"coding": [{"code": "CC"}]}}]}),
+        );
+        assert_eq!(r.complaint.as_deref(), Some("発熱\n息切れ"));
+        assert_eq!(
+            row(json!({"diagnosis": [cc("AD", 1, "肺炎")]})).complaint,
+            None
         );
     }
 }

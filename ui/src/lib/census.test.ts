@@ -9,7 +9,7 @@ import type { CensusRow, Prefilled, WardCopy } from "./types";
 // fictional patients only
 const row = (patient: string, over: Partial<CensusRow> = {}): CensusRow => ({
   patient, patient_id: null, name: "架空 花子", kana: "カクウ ハナコ", birth_date: "1950-04-01", age: 76, gender: "female",
-  ward: "ward-5e", ward_name: "5階東病棟", bed: "501-1", admitted: "2026-11-20T10:00:00+09:00", attending: "医師 例示",
+  ward: "ward-5e", ward_name: "5階東病棟", bed: "501-1", admitted: "2026-11-20T10:00:00+09:00", attending: "医師 例示", reason: null, department: null, complaint: null,
   allergies: 0, last_updated: "2026-12-01T01:00:00Z", ...over,
 });
 const rows: CensusRow[] = [

@@ -543,6 +543,18 @@ age: number | null,
  */
 gender: string | null, ward: string, ward_name: string | null, bed: string | null, admitted: string | null, attending: string | null, 
 /**
+ * Why the patient is in (入院理由): the stay's `Encounter.reasonCode`, as the EHR wrote it.
+ */
+reason: string | null, 
+/**
+ * The department in charge (診療科): the stay's `Encounter.serviceType`.
+ */
+department: string | null, 
+/**
+ * The chief complaint (主訴): what the stay's `Encounter.diagnosis` with use `CC` names.
+ */
+complaint: string | null, 
+/**
  * How many active allergies (0: none recorded, which is not "no allergies").
  */
 allergies: number, 
