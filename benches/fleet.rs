@@ -32,20 +32,26 @@ fn pc(i: usize) -> Readiness {
         app_version: "0.1.0".into(),
         packs: vec![(
             "hikae-default".into(),
-            if i % 17 == 0 { "0.1.0" } else { "0.2.0" }.into(),
+            if i.is_multiple_of(17) {
+                "0.1.0"
+            } else {
+                "0.2.0"
+            }
+            .into(),
         )],
-        roster_version: Some(if i % 23 == 0 { 3 } else { 4 }),
+        roster_version: Some(if i.is_multiple_of(23) { 3 } else { 4 }),
         last_sync: Some(now - chrono::Duration::minutes((i % 90) as i64)),
         outbox_depth: (i % 5) as u64,
-        oldest_unsent: (i % 5 != 0).then(|| now - chrono::Duration::hours((i % 7) as i64)),
-        last_drill: (i % 11 != 0).then(|| now - chrono::Duration::days((i % 120) as i64)),
+        oldest_unsent: (!i.is_multiple_of(5))
+            .then(|| now - chrono::Duration::hours((i % 7) as i64)),
+        last_drill: (!i.is_multiple_of(11)).then(|| now - chrono::Duration::days((i % 120) as i64)),
         selftest_at: Some(now - chrono::Duration::hours((i % 30) as i64)),
-        selftest: Some(if i % 29 == 0 {
+        selftest: Some(if i.is_multiple_of(29) {
             SelfTestVerdict::Fail
         } else {
             SelfTestVerdict::Pass
         }),
-        selftest_failing: if i % 29 == 0 {
+        selftest_failing: if i.is_multiple_of(29) {
             vec!["printer".into()]
         } else {
             vec![]

@@ -8,6 +8,8 @@ bash scripts/deps.sh test desktop
 cargo fmt --all -- --check
 # the desktop crate embeds ui/dist at compile time, so the UI is built first
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm run build && npx vitest run)
+# lints are errors: what clippy finds is fixed, not accumulated
+cargo clippy --workspace --exclude hikae-floor --all-targets --locked -- -D warnings
 # the FHIR server the sync tests run against (Medplum's engine, pinned)
 (cd tests/fhir-server && npm ci --no-audit --no-fund --loglevel=error)
 # printing is tested against a real CUPS queue (a cups-pdf printer)

@@ -163,7 +163,7 @@ fn break_glass_is_marked_limited_in_time_and_listed() {
         bg.update(&id, Default::default())
             .map(|_| bg.get(&id).expect("get")),
     );
-    let e = e.err().expect("expired");
+    let e = e.expect_err("expired");
     assert_eq!(e.code(), "locked", "{e}");
     assert!(e.to_string().contains("expired"), "{e}");
     drop(bg);

@@ -162,7 +162,9 @@ fn malformed_packs_are_refused_with_the_reason_and_the_installed_pack_is_unchang
         .map(|(n, c)| (n.as_bytes(), tar::EntryType::Regular, c.as_slice()))
         .collect();
 
-    let cases: Vec<(&str, (Vec<u8>, Option<String>), &str)> = vec![
+    // (case, (archive bytes, signature), what the refusal says)
+    type Case<'a> = (&'a str, (Vec<u8>, Option<String>), &'a str);
+    let cases: Vec<Case> = vec![
         (
             "missing signature",
             (signed(&good, &k).0, None),

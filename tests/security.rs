@@ -171,7 +171,6 @@ fn a_huge_reply_from_the_fhir_server_is_refused_while_it_streams() {
     );
     assert_eq!(o.progress.acknowledged, 0);
     assert_eq!(o.pending, 1, "the record stays queued");
-    drop(host);
     assert_eq!(
         app.test_store()
             .outbox_entry(&rec.id)

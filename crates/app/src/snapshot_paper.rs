@@ -163,13 +163,12 @@ pub fn summary_document(
             ),
             (
                 b("主治医・診療科"),
-                p(&format!(
+                p(format!(
                     "{}　{}",
                     r.attending.as_deref().unwrap_or(""),
                     r.department.as_deref().unwrap_or("")
                 )
-                .trim()
-                .to_string()),
+                .trim()),
             ),
             (
                 b("主訴"),
