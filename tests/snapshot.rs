@@ -742,6 +742,9 @@ fn a_record_started_from_the_census_fills_itself_in_every_built_in_template() {
         );
         if !p.fields.is_empty() {
             assert!(flat.contains("から転記"), "{id}: {text}");
+            // every prefilled field is named in the footer, none cut off
+            let listed = format!("患者ID・氏名・{}（転記後に確認・編集可）", p.labels.join("・"));
+            assert!(flat.contains(&listed), "{id}: {listed} in the footer: {text}");
         }
     }
     assert!(
