@@ -743,8 +743,14 @@ fn a_record_started_from_the_census_fills_itself_in_every_built_in_template() {
         if !p.fields.is_empty() {
             assert!(flat.contains("から転記"), "{id}: {text}");
             // every prefilled field is named in the footer, none cut off
-            let listed = format!("患者ID・氏名・{}（転記後に確認・編集可）", p.labels.join("・"));
-            assert!(flat.contains(&listed), "{id}: {listed} in the footer: {text}");
+            let listed = format!(
+                "患者ID・氏名・{}（転記後に確認・編集可）",
+                p.labels.join("・")
+            );
+            assert!(
+                flat.contains(&listed),
+                "{id}: {listed} in the footer: {text}"
+            );
         }
     }
     assert!(
@@ -793,6 +799,11 @@ fn a_record_started_from_the_census_fills_itself_in_every_built_in_template() {
             .is_some_and(|d| d.contains(pr.as_str())));
     }
     let marked = rec.context.prefill.clone().expect("mark").fields;
+    assert_eq!(
+        marked[..4],
+        ["admission_date", "department", "ward", "attending"],
+        "named in the form's order"
+    );
     for f in [
         "department",
         "chief_complaint",

@@ -349,7 +349,9 @@ impl Hikae {
         };
         let bound = self.template(template_id)?;
         let t = bound.template();
-        let (values, fields) = hikae_domain::prefill::values(&t.scope.prefill, &s);
+        let (values, mut fields) = hikae_domain::prefill::values(&t.scope.prefill, &s);
+        // named in the form's order, as the reader meets them
+        fields.sort_by_key(|f| t.form.fields.iter().position(|d| &d.id == f));
         let labels = fields
             .iter()
             .map(|f| t.form.field(f).map_or(f.clone(), |d| d.label.ja.clone()))
