@@ -340,3 +340,98 @@ fn all_of_jis_x_0213_prints_but_two_symbols_no_installed_font_has() {
         want.len()
     );
 }
+
+/// Word boxes of each page, as `pdftotext -bbox` gives them: (yMin, yMax, text).
+fn word_boxes(path: &std::path::Path) -> Vec<Vec<(f32, f32, String)>> {
+    let html = poppler("pdftotext", &["-bbox", path.to_str().expect("path"), "-"]);
+    let attr = |tag: &str, name: &str| -> f32 {
+        let k = format!("{name}=\"");
+        let i = tag.find(&k).expect("attribute") + k.len();
+        let j = tag[i..].find('"').expect("quote") + i;
+        tag[i..j].parse().expect("number")
+    };
+    let mut pages = Vec::new();
+    for page in html.split("<page ").skip(1) {
+        let mut words = Vec::new();
+        for w in page.split("<word ").skip(1) {
+            let (tag, rest) = w.split_once('>').expect("word tag");
+            let text = rest.split("</word>").next().unwrap_or_default().to_string();
+            words.push((attr(tag, "yMin"), attr(tag, "yMax"), text));
+        }
+        pages.push(words);
+    }
+    pages
+}
+
+#[test]
+fn a_long_footer_grows_upward_and_stays_on_the_printable_sheet() {
+    // body lines are い…, footer lines あ…: each wraps at the content width
+    let body: Vec<hikae_doc::Block> = (0..90)
+        .map(|i| hikae_doc::Block::Paragraph {
+            text: hikae_doc::Inline::plain(&format!("本文{i:02}{}", "い".repeat(30))),
+            note: false,
+        })
+        .collect();
+    let doc = hikae_doc::Document { blocks: body };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bottoms = Vec::new();
+    for n in [1usize, 2, 5] {
+        // the same text, 80 characters a line: two printed lines each after the first
+        let footer_lines: Vec<String> = (0..n)
+            .map(|i| format!("脚注{i}{}", "あ".repeat(if i == 0 { 20 } else { 78 })))
+            .collect();
+        let printed = 1 + 2 * (n - 1);
+        let frame = hikae_doc::pdf::PageFrame {
+            header_left: "患者ID 90000001　架空 花子".into(),
+            header_right: "試験".into(),
+            footer_lines: footer_lines.clone(),
+            ..Default::default()
+        };
+        let pdf = hikae_doc::pdf::render(&doc, &frame, "footer").expect("render");
+        let path = write_pdf(dir.path(), &format!("f{n}.pdf"), &pdf.bytes);
+        let pages = word_boxes(&path);
+        assert_eq!(pages.len(), pdf.pages);
+        for (p, words) in pages.iter().enumerate() {
+            let footer: Vec<_> = words
+                .iter()
+                .filter(|w| w.2.contains(['あ', '脚']))
+                .collect();
+            let body: Vec<_> = words
+                .iter()
+                .filter(|w| w.2.contains(['い', '本']))
+                .collect();
+            let lines = {
+                let mut ys: Vec<i32> = footer.iter().map(|w| w.0.round() as i32).collect();
+                ys.dedup();
+                ys.len()
+            };
+            assert_eq!(lines, printed, "{n} footer lines: page {}", p + 1);
+            let text: String = footer.iter().map(|w| w.2.as_str()).collect();
+            assert_eq!(
+                text,
+                footer_lines.concat(),
+                "the whole footer on page {}",
+                p + 1
+            );
+            // the last line is well inside the sheet (printers cannot print its last ~4 mm)
+            let lowest = footer.iter().map(|w| w.1).fold(0.0, f32::max);
+            assert!(
+                lowest <= 841.89 - 14.0,
+                "{n} lines: footer reaches {lowest}"
+            );
+            // and the body never runs into it
+            let top = footer.iter().map(|w| w.0).fold(f32::MAX, f32::min);
+            let body_end = body.iter().map(|w| w.1).fold(0.0, f32::max);
+            assert!(
+                body_end + 8.0 < top,
+                "{n} lines: body to {body_end}, footer from {top}"
+            );
+            if p == 0 {
+                bottoms.push(body_end);
+            }
+        }
+    }
+    // up to three printed lines the page is as before; nine take room from the body
+    assert!((bottoms[0] - bottoms[1]).abs() < 0.5, "{bottoms:?}");
+    assert!(bottoms[2] < bottoms[1], "{bottoms:?}");
+}

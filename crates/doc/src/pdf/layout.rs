@@ -4,7 +4,9 @@
 use super::font::Metrics;
 use super::glyphs::{bolden, fix_plain, substitute};
 use super::linebreak::{break_lines, min_width, natural_width, Line};
-use super::{Item, PageFrame, BOTTOM, CELL_PAD, CONTENT_W, LINE_HEIGHT, MARGIN_X, PAGE_W, TOP};
+use super::{
+    Item, PageFrame, BOTTOM, CELL_PAD, CONTENT_W, LINE_HEIGHT, MARGIN_X, PAGE_H, PAGE_W, TOP,
+};
 use crate::{Block, Document, Inline};
 
 pub(super) struct Composer<'m> {
@@ -13,6 +15,8 @@ pub(super) struct Composer<'m> {
     pub(super) items: Vec<Item>,
     pub(super) y: f32,
     pub(super) base: f32,
+    /// Where content ends on every page: [`content_bottom`] of the frame.
+    pub(super) bottom: f32,
 }
 
 impl<'m> Composer<'m> {
@@ -31,7 +35,7 @@ impl<'m> Composer<'m> {
 
     /// Starts a new page unless `h` more points fit on this one.
     pub(super) fn ensure(&mut self, h: f32) -> bool {
-        if self.y + h > BOTTOM && !self.at_top() {
+        if self.y + h > self.bottom && !self.at_top() {
             self.new_page();
             true
         } else {
@@ -268,14 +272,16 @@ impl<'m> Composer<'m> {
             let cells = layout_row(row);
             let nlines = cells.iter().map(Vec::len).max().unwrap_or(0).max(1);
             let h = row_height(&cells, lh);
-            if self.y + h > BOTTOM && h <= BOTTOM - TOP - header_h {
+            if self.y + h > self.bottom && h <= self.bottom - TOP - header_h {
                 self.new_page();
                 draw_header(self);
             }
             // rows taller than the space left are split between lines
             let mut from = 0;
             while from < nlines {
-                let room = ((BOTTOM - self.y - 2.0 * CELL_PAD) / lh).floor().max(0.0) as usize;
+                let room = ((self.bottom - self.y - 2.0 * CELL_PAD) / lh)
+                    .floor()
+                    .max(0.0) as usize;
                 if room == 0 {
                     self.new_page();
                     draw_header(self);
@@ -383,6 +389,7 @@ pub(super) fn layout(
         items: Vec::new(),
         y: TOP,
         base: if frame.large_type { 13.5 } else { 10.5 },
+        bottom: content_bottom(footer(frame, m, &mut Vec::new()).len()),
     };
     for (i, block) in doc.blocks.iter().enumerate() {
         c.block(block, doc.blocks.get(i + 1));
@@ -444,15 +451,41 @@ pub(super) fn frame_items(
         width: 0.8,
         gray: 0.2,
     });
+    let lines = footer(frame, m, missing);
+    let bottom = content_bottom(lines.len());
     items.push(Item::Rule {
         x1: MARGIN_X,
-        y1: BOTTOM + 12.0,
+        y1: bottom + 12.0,
         x2: MARGIN_X + CONTENT_W,
-        y2: BOTTOM + 12.0,
+        y2: bottom + 12.0,
         width: 0.4,
         gray: 0.5,
     });
-    let mut y = BOTTOM + 24.0;
+    let mut y = bottom + 24.0;
+    for l in lines {
+        for (dx, t, bold) in l.runs {
+            items.push(Item::Text {
+                x: MARGIN_X + dx,
+                y,
+                size: 7.0,
+                bold,
+                gray: 0.3,
+                text: t,
+            });
+        }
+        y += FOOTER_LEADING;
+    }
+    items
+}
+
+const FOOTER_LEADING: f32 = 9.5;
+/// The lowest footer baseline: 18 pt (6.4 mm) above the sheet's edge, inside what printers
+/// can print.
+const FOOTER_LIMIT: f32 = PAGE_H - 18.0;
+
+/// The footer's lines as printed (the first bold), broken to the content width.
+fn footer(frame: &PageFrame, m: &Metrics, missing: &mut Vec<char>) -> Vec<Line> {
+    let mut out = Vec::new();
     for (i, line) in frame.footer_lines.iter().enumerate() {
         let text = fix_plain(line, m, missing);
         let text = if i == 0 {
@@ -460,19 +493,14 @@ pub(super) fn frame_items(
         } else {
             Inline::plain(&text)
         };
-        for l in break_lines(&text, 7.0, CONTENT_W, m) {
-            for (dx, t, bold) in l.runs {
-                items.push(Item::Text {
-                    x: MARGIN_X + dx,
-                    y,
-                    size: 7.0,
-                    bold,
-                    gray: 0.3,
-                    text: t,
-                });
-            }
-            y += 9.5;
-        }
+        out.extend(break_lines(&text, 7.0, CONTENT_W, m));
     }
-    items
+    out
+}
+
+/// Where content ends when the footer has `lines` lines: [`BOTTOM`], raised as far as a
+/// longer footer needs so that its last line stays above [`FOOTER_LIMIT`].
+pub(super) fn content_bottom(lines: usize) -> f32 {
+    let last = BOTTOM + 24.0 + lines.saturating_sub(1) as f32 * FOOTER_LEADING;
+    BOTTOM - (last - FOOTER_LIMIT).max(0.0)
 }
