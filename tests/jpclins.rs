@@ -164,7 +164,9 @@ fn a_discharge_summary_for_a_snapshot_patient_conforms_to_jp_clins() {
         .as_str()
         .is_some_and(|t| t.contains("入院")));
     assert!(enc["serviceType"]["text"].is_string());
-    assert!(enc.get("diagnosis").is_none(), "{enc}");
+    for k in ["diagnosis", "serviceProvider", "location", "participant"] {
+        assert!(enc.get(k).is_none(), "{k}: {enc}");
+    }
 }
 
 #[test]

@@ -221,6 +221,7 @@ pub fn ward(seed: u64, beds: usize, now: chrono::DateTime<chrono::Utc>) -> (Vec<
         put(
             json!({"resourceType": "Practitioner", "id": "dr-kakuu", "name": [name("架空", "医師", "IDE")]}),
         ),
+        put(json!({"resourceType": "Organization", "id": "kakuu-hosp", "name": "架空総合病院"})),
         put(
             json!({"resourceType": "Practitioner", "id": "dr-mihon", "name": [name("見本", "医師", "IDE")]}),
         ),
@@ -268,6 +269,7 @@ pub fn ward(seed: u64, beds: usize, now: chrono::DateTime<chrono::Utc>) -> (Vec<
             "reasonCode": [{"text": adm.reason}],
             "serviceType": {"text": adm.department},
             "diagnosis": diagnosis,
+            "serviceProvider": {"reference": "Organization/kakuu-hosp"},
             "participant": [{"type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "ATND"}]}],
                 "individual": {"reference": if b % 2 == 0 { "Practitioner/dr-kakuu" } else { "Practitioner/dr-mihon" }}}],
             "location": [{"location": {"reference": format!("Location/{WARD}")}},
@@ -365,6 +367,10 @@ pub fn inpatients(patients: &[(String, String)]) -> Vec<Value> {
         json!({"resourceType": "Location", "id": WARD, "status": "active", "name": WARD_NAME, "mode": "instance",
         "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "wa"}]}}),
     )];
+    // the hospital as the EHR knows it (the stays name it as their service provider)
+    out.push(put(
+        json!({"resourceType": "Organization", "id": "kakuu-hosp", "name": "架空総合病院"}),
+    ));
     for (i, (id, name)) in patients.iter().enumerate() {
         let (family, given) = name.split_once(' ').unwrap_or((name.as_str(), "　"));
         let pid = format!("adm-p{i}");
@@ -388,6 +394,7 @@ pub fn inpatients(patients: &[(String, String)]) -> Vec<Value> {
             "reasonCode": [{"text": adm.reason}],
             "serviceType": {"text": adm.department},
             "diagnosis": diagnosis,
+            "serviceProvider": {"reference": "Organization/kakuu-hosp"},
             "location": [{"location": {"reference": format!("Location/{WARD}")}}],
         })));
         let cid = format!("adm-c{i}");

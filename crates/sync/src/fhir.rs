@@ -416,12 +416,27 @@ pub fn document_bundle(
                 Some(&patient),
             );
             if let Some(o) = e.as_object_mut() {
-                // references to the server's Locations, staff and diagnoses (the chief
-                // complaint's Condition is not in the document) do not resolve in it
-                o.remove("location");
-                o.remove("participant");
-                o.remove("diagnosis");
-                o.remove("reasonReference");
+                // references to the server's Locations, staff, diagnoses (the chief
+                // complaint's Condition is not in the document) and other records do not
+                // resolve in it
+                for k in [
+                    "location",
+                    "participant",
+                    "diagnosis",
+                    "reasonReference",
+                    "serviceProvider",
+                    "episodeOfCare",
+                    "basedOn",
+                    "partOf",
+                    "appointment",
+                    "account",
+                ] {
+                    o.remove(k);
+                }
+                if let Some(h) = o.get_mut("hospitalization").and_then(Value::as_object_mut) {
+                    h.remove("origin");
+                    h.remove("destination");
+                }
             }
             e
         }

@@ -717,7 +717,7 @@ pub fn census_row(
         admitted: str_of(&encounter_json["period"]["start"]),
         attending: attending.map(String::from),
         reason: reasons(&encounter_json["reasonCode"]),
-        department: concept(&encounter_json["serviceType"]),
+        department: words(&encounter_json["serviceType"]),
         complaint: complaints(&encounter_json["diagnosis"]),
         allergies,
         last_updated: updated,
@@ -734,7 +734,7 @@ fn complaints(v: &Value) -> Option<String> {
         .filter(|d| {
             d["use"]["coding"]
                 .as_array()
-                .is_some_and(|c| c.iter().any(|c| c["code"] == "CC"))
+                .is_some_and(|c| c.iter().any(|c| c["code"] == "CC" && diagnosis_role(c)))
         })
         .filter_map(|d| {
             let text = str_of(&d["condition"]["display"])?;
@@ -750,10 +750,26 @@ fn complaints(v: &Value) -> Option<String> {
     })
 }
 
+/// A coding of `http://terminology.hl7.org/CodeSystem/diagnosis-role`, or without a system.
+fn diagnosis_role(c: &Value) -> bool {
+    c["system"].is_null() || c["system"] == "http://terminology.hl7.org/CodeSystem/diagnosis-role"
+}
+
 /// The texts of an Encounter's `reasonCode` list, one per line (the EHR may give several).
 fn reasons(v: &Value) -> Option<String> {
-    let all: Vec<String> = v.as_array()?.iter().filter_map(concept).collect();
+    let all: Vec<String> = v.as_array()?.iter().filter_map(words).collect();
     (!all.is_empty()).then(|| all.join("\n"))
+}
+
+/// The words of a CodeableConcept: its text, else the first coding's display; never a bare
+/// code (a department code "01" would be no department to a reader).
+fn words(v: &Value) -> Option<String> {
+    str_of(&v["text"]).or_else(|| {
+        v["coding"]
+            .as_array()?
+            .iter()
+            .find_map(|c| str_of(&c["display"]))
+    })
 }
 
 /// The text of a CodeableConcept: its text, else the first coding's display or code.
@@ -1018,6 +1034,10 @@ mod tests {
         assert_eq!(r.reason.as_deref(), Some("肺炎の加療\n脱水症"));
         assert_eq!(r.department.as_deref(), Some("呼吸器内科"));
         // absent, or not the shape FHIR gives: nothing, never a guess
+        // a bare code is not words: no department "01"
+        let r = row(json!({"reasonCode": [{"coding": [{"code": "J189"}]}],
+            "serviceType": {"coding": [{"system": "urn:oid:1.2.392.100495.20.2.51", "code": "01"}]}}));
+        assert_eq!((r.reason, r.department), (None, None));
         let r = row(json!({"reasonCode": "肺炎", "serviceType": [1]}));
         assert_eq!((r.reason, r.department), (None, None));
         assert_eq!(row(json!({"reasonCode": []})).reason, None);
