@@ -171,6 +171,11 @@ fn name(family: &str, given: &str, rep: &str) -> Value {
         "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation", "valueCode": rep}]})
 }
 
+/// The hospital as the EHR knows it: every stay names it as its `serviceProvider`.
+fn hospital() -> Value {
+    put(json!({"resourceType": "Organization", "id": "kakuu-hosp", "name": "架空総合病院"}))
+}
+
 /// The chief complaint of a stay as JP-CLINS has it: a Condition (resolved by now, so not among
 /// the active problems) that the Encounter lists with diagnosis use `CC`, its text on the
 /// reference. Returns the Condition's batch entry and the Encounter's `diagnosis`.
@@ -221,7 +226,7 @@ pub fn ward(seed: u64, beds: usize, now: chrono::DateTime<chrono::Utc>) -> (Vec<
         put(
             json!({"resourceType": "Practitioner", "id": "dr-kakuu", "name": [name("架空", "医師", "IDE")]}),
         ),
-        put(json!({"resourceType": "Organization", "id": "kakuu-hosp", "name": "架空総合病院"})),
+        hospital(),
         put(
             json!({"resourceType": "Practitioner", "id": "dr-mihon", "name": [name("見本", "医師", "IDE")]}),
         ),
@@ -367,10 +372,7 @@ pub fn inpatients(patients: &[(String, String)]) -> Vec<Value> {
         json!({"resourceType": "Location", "id": WARD, "status": "active", "name": WARD_NAME, "mode": "instance",
         "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "wa"}]}}),
     )];
-    // the hospital as the EHR knows it (the stays name it as their service provider)
-    out.push(put(
-        json!({"resourceType": "Organization", "id": "kakuu-hosp", "name": "架空総合病院"}),
-    ));
+    out.push(hospital());
     for (i, (id, name)) in patients.iter().enumerate() {
         let (family, given) = name.split_once(' ').unwrap_or((name.as_str(), "　"));
         let pid = format!("adm-p{i}");

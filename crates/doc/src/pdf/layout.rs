@@ -376,9 +376,11 @@ pub(super) fn row_height(cells: &[Vec<Line>], lh: f32) -> f32 {
     cells.iter().map(Vec::len).max().unwrap_or(0).max(1) as f32 * lh + 2.0 * CELL_PAD
 }
 
+/// The body of `doc` on pages whose footer has `footer_lines` lines.
 pub(super) fn layout(
     doc: &Document,
     frame: &PageFrame,
+    footer_lines: usize,
     m: &Metrics,
     missing: &mut Vec<char>,
 ) -> Vec<Vec<Item>> {
@@ -389,7 +391,7 @@ pub(super) fn layout(
         items: Vec::new(),
         y: TOP,
         base: if frame.large_type { 13.5 } else { 10.5 },
-        bottom: content_bottom(footer(frame, m, &mut Vec::new()).len()),
+        bottom: content_bottom(footer_lines),
     };
     for (i, block) in doc.blocks.iter().enumerate() {
         c.block(block, doc.blocks.get(i + 1));
@@ -398,8 +400,10 @@ pub(super) fn layout(
     c.pages
 }
 
+/// The header, page number and `footer` (see [`footer`]) of one page.
 pub(super) fn frame_items(
     frame: &PageFrame,
+    footer: &[Line],
     page: usize,
     total: usize,
     m: &Metrics,
@@ -451,8 +455,7 @@ pub(super) fn frame_items(
         width: 0.8,
         gray: 0.2,
     });
-    let lines = footer(frame, m, missing);
-    let bottom = content_bottom(lines.len());
+    let bottom = content_bottom(footer.len());
     items.push(Item::Rule {
         x1: MARGIN_X,
         y1: bottom + 12.0,
@@ -462,15 +465,15 @@ pub(super) fn frame_items(
         gray: 0.5,
     });
     let mut y = bottom + 24.0;
-    for l in lines {
-        for (dx, t, bold) in l.runs {
+    for l in footer {
+        for (dx, t, bold) in &l.runs {
             items.push(Item::Text {
                 x: MARGIN_X + dx,
                 y,
                 size: 7.0,
-                bold,
+                bold: *bold,
                 gray: 0.3,
-                text: t,
+                text: t.clone(),
             });
         }
         y += FOOTER_LEADING;
@@ -483,8 +486,9 @@ const FOOTER_LEADING: f32 = 9.5;
 /// can print.
 const FOOTER_LIMIT: f32 = PAGE_H - 18.0;
 
-/// The footer's lines as printed (the first bold), broken to the content width.
-fn footer(frame: &PageFrame, m: &Metrics, missing: &mut Vec<char>) -> Vec<Line> {
+/// The footer's lines as printed (the first bold), broken to the content width: once per
+/// record, for every page of it.
+pub(super) fn footer(frame: &PageFrame, m: &Metrics, missing: &mut Vec<char>) -> Vec<Line> {
     let mut out = Vec::new();
     for (i, line) in frame.footer_lines.iter().enumerate() {
         let text = fix_plain(line, m, missing);

@@ -21,7 +21,7 @@ pub use font::{font_report, missing_glyphs, FALLBACKS, SUBSTITUTE};
 
 use crate::{Document, Result};
 use glyphs::fix_plain;
-use layout::{frame_items, layout};
+use layout::{footer, frame_items, layout};
 use output::Writer;
 
 const PAGE_W: f32 = 595.28;
@@ -103,14 +103,15 @@ pub fn render_many_with(
     let mut out = Writer::new(m);
     let mut missing = Vec::new();
     for (n, (doc, frame)) in parts.iter().enumerate() {
-        let laid = layout(doc, frame, m, &mut missing);
+        let footer = footer(frame, m, &mut missing);
+        let laid = layout(doc, frame, footer.len(), m, &mut missing);
         let total = laid.len();
         let wm = frame
             .watermark
             .as_ref()
             .map(|w| fix_plain(w, m, &mut missing));
         for (i, body) in laid.into_iter().enumerate() {
-            let mut items = frame_items(frame, i + 1, total, m, &mut missing);
+            let mut items = frame_items(frame, &footer, i + 1, total, m, &mut missing);
             items.extend(body);
             out.page(&items, wm.as_deref());
         }
